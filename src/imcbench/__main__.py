@@ -1,0 +1,3 @@
+from imcbench.cli import main
+
+main()

@@ -1,0 +1,159 @@
+"""``imcbench macro`` (one macro's peak figures) and ``imcbench peak`` (the paper's AIMC vs DIMC table)."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Optional
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from imcbench.cli.app import app, console, print_json
+from imcbench.errors import ImcbenchError
+from imcbench.macro import MacroSpec, system_peak
+
+PAPER_SIZES = (32, 64, 128, 256, 512, 1024)
+
+
+class Kind(str, Enum):
+    aimc = "aimc"
+    dimc = "dimc"
+
+
+class DelayModelChoice(str, Enum):
+    zigzag = "zigzag"
+    paper = "paper"
+
+
+class AdcRule(str, Enum):
+    paper = "paper"
+
+
+@app.command("macro")
+def macro_command(
+    kind: Kind = typer.Argument(..., help="aimc (analog) or dimc (digital)"),
+    rows: int = typer.Option(..., "--rows", help="rows: multipliers per bit-line (adder-tree inputs)"),
+    cols: int = typer.Option(..., "--cols", help="physical bit-cell columns (weight columns = cols / weight bits)"),
+    input_bits: int = typer.Option(8, "--input-bits", help="activation precision, bits"),
+    weight_bits: int = typer.Option(8, "--weight-bits", help="weight precision, bits"),
+    bits_per_cycle: Optional[int] = typer.Option(
+        None, "--bits-per-cycle", help="input bits per cycle (DAC bits for AIMC); default AIMC 2, DIMC 1"),
+    adc_bits: Optional[float] = typer.Option(None, "--adc-bits", help="ADC resolution, bits (AIMC)"),
+    adc_rule: Optional[AdcRule] = typer.Option(
+        None, "--adc-rule", help="'paper': ADC bits = bits per cycle + 0.5 log2(rows) (the default)"),
+    cells_per_mult: int = typer.Option(1, "--cells-per-mult", help="cells sharing one multiplier (M)"),
+    n_macros: int = typer.Option(1, "--macros", help="number of identical macros"),
+    node: float = typer.Option(28.0, "--node", help="technology node, nm"),
+    vdd: float = typer.Option(0.9, "--vdd", help="supply voltage, V"),
+    delay_model: DelayModelChoice = typer.Option(DelayModelChoice.zigzag, "--delay-model",
+                                                 help="clock-period variant: zigzag-dse 3.8+ or the paper's"),
+    system: bool = typer.Option(False, "--system", help="also show the paper's system numbers (regs + 256 KB L2)"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Peak energy, clock period, area and throughput of one AIMC or DIMC macro."""
+    if adc_bits is not None and adc_rule is not None:
+        raise ImcbenchError("give either --adc-bits or --adc-rule, not both")
+    if adc_bits is not None and kind is Kind.dimc:
+        raise ImcbenchError("--adc-bits applies to aimc macros only (a DIMC macro has no ADC)")
+    spec = MacroSpec(kind.value, rows, cols, input_bits=input_bits, weight_bits=weight_bits,
+                     bits_per_cycle=bits_per_cycle, adc_bits=adc_bits, cells_per_mult=cells_per_mult,
+                     n_macros=n_macros, node_nm=node, vdd=vdd, delay_model=delay_model.value)
+    result = spec.evaluate()
+    data = result.to_dict()
+    if system:
+        data["system"] = _system_dict(spec)
+    if as_json:
+        print_json(data)
+        return
+    _print_macro(data)
+
+
+def _system_dict(spec: MacroSpec) -> dict:
+    sp = system_peak(spec.params())
+    return {"tops_per_w": float(sp.tops_per_w), "tops_per_mm2": float(sp.tops_per_mm2),
+            "area_mm2": float(sp.total_area_mm2),
+            "extra_energy_per_cycle_pj": {k: float(v) for k, v in sp.energy_pj.items()},
+            "extra_area_mm2": {k: float(v) for k, v in sp.area_mm2.items()}}
+
+
+def _print_macro(data: dict) -> None:
+    m = data["macro"]
+    adc = f", ADC {m['adc_bits']:g} b" if m["adc_bits"] is not None else ""
+    console.print(f"[bold]{m['kind'].upper()} macro[/] {m['rows']} rows x {m['cols']} columns "
+                  f"({m['weight_cols']} weight columns), {m['input_bits']}b x {m['weight_bits']}b, "
+                  f"{m['bits_per_cycle']} b/cycle{adc}, {m['node_nm']:g} nm, {m['vdd']:g} V")
+    summary = Table(show_header=False, box=None)
+    summary.add_row("clock period", f"{data['tclk_ns']:.4g} ns")
+    summary.add_row("area", f"{data['area_mm2']:.4g} mm2")
+    summary.add_row("peak throughput", f"{data['tops']:.4g} TOPS")
+    summary.add_row("energy efficiency", f"{data['tops_per_w']:.4g} TOPS/W "
+                                         f"({data['energy_per_mac_fj']:.4g} fJ/MAC)")
+    summary.add_row("compute density", f"{data['tops_per_mm2']:.4g} TOPS/mm2")
+    if "system" in data:
+        s = data["system"]
+        summary.add_row("system (regs + L2)", f"{s['tops_per_w']:.4g} TOPS/W, {s['tops_per_mm2']:.4g} "
+                                               f"TOPS/mm2, {s['area_mm2']:.4g} mm2")
+    console.print(summary)
+    table = Table(title="breakdown by component")
+    for header in ("component", "energy/cycle (pJ)", "share", "area (mm2)", "t_clk (ns)"):
+        table.add_column(header, justify="right" if header != "component" else "left")
+    energy, area, delay = data["energy_per_cycle_pj"], data["area_mm2_by_component"], data["tclk_ns_by_component"]
+    total_e = sum(energy.values())
+    for name in dict.fromkeys([*energy, *area, *delay]):
+        e, a, t = energy.get(name), area.get(name), delay.get(name)
+        if not any(v for v in (e, a, t)):
+            continue
+        table.add_row(name, _fmt(e), f"{100 * e / total_e:.1f}%" if e else "", _fmt(a), _fmt(t))
+    table.add_row("[bold]total", f"[bold]{total_e:.4g}", "100%", f"[bold]{data['area_mm2']:.4g}",
+                  f"[bold]{data['tclk_ns']:.4g}")
+    console.print(table)
+
+
+def _fmt(value: float | None) -> str:
+    return "" if not value else f"{value:.4g}"
+
+
+@app.command("peak")
+def peak_command(
+    sizes: str = typer.Option(",".join(map(str, PAPER_SIZES)), "--sizes",
+                              help="square macro sizes (rows = physical columns), comma separated"),
+    delay_model: DelayModelChoice = typer.Option(DelayModelChoice.paper, "--delay-model"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """The paper's peak comparison: AIMC (2 b/cycle, paper ADC rule) vs DIMC (bit-serial), square macros."""
+    rows = []
+    for size in _parse_sizes(sizes):
+        for kind in ("aimc", "dimc"):
+            spec = MacroSpec(kind, size, size, delay_model=delay_model.value)
+            res = spec.evaluate()
+            sys_ = system_peak(spec.params())
+            rows.append({"kind": kind, "rows": size, "cols": size, "adc_bits": spec.resolved_adc_bits,
+                         "tclk_ns": res.tclk_ns, "tops": res.tops, "tops_per_w": res.tops_per_w,
+                         "tops_per_mm2": res.tops_per_mm2, "area_mm2": res.area_mm2,
+                         "system_tops_per_w": float(sys_.tops_per_w),
+                         "system_tops_per_mm2": float(sys_.tops_per_mm2),
+                         "system_area_mm2": float(sys_.total_area_mm2)})
+    if as_json:
+        print_json({"macros": rows})
+        return
+    table = Table(title="Peak AIMC vs DIMC (8b x 8b; AIMC 2 b/cycle, ADC = 2 + 0.5 log2 rows; DIMC 1 b/cycle)")
+    for header in ("size", "kind", "ADC b", "t_clk ns", "TOPS", "TOPS/W", "TOPS/mm2", "mm2",
+                   "sys TOPS/W", "sys TOPS/mm2"):
+        table.add_column(header, justify="right")
+    for r in rows:
+        table.add_row(str(r["rows"]), r["kind"], "" if r["adc_bits"] is None else f"{r['adc_bits']:g}",
+                      f"{r['tclk_ns']:.3f}", f"{r['tops']:.4f}", f"{r['tops_per_w']:.2f}",
+                      f"{r['tops_per_mm2']:.3f}", f"{r['area_mm2']:.4f}", f"{r['system_tops_per_w']:.2f}",
+                      f"{r['system_tops_per_mm2']:.3f}")
+    console.print(table)
+
+
+def _parse_sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise ImcbenchError(f"--sizes {text!r}: give integers separated by commas, e.g. 32,64,128") from None
+    if not sizes or any(s < 8 or s % 8 for s in sizes):
+        raise ImcbenchError(f"--sizes {text!r}: each size must be a multiple of 8, at least 8")
+    return sizes

@@ -1,0 +1,236 @@
+"""User-facing macro description and results: one macro (`MacroSpec`) or many at once (`evaluate_macros`).
+
+``cols`` counts physical bit-cell columns, as in the paper's sweep: a macro of C columns holds
+C / weight_bits weight columns (output channels). ``rows`` is the number of multipliers along a
+bit-line (adder-tree inputs); with ``cells_per_mult`` M > 1 the array has rows * M cell rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from imcbench.errors import ImcbenchError
+from imcbench.macro import model
+from imcbench.macro.components import adc_bits_paper_rule
+from imcbench.tech import Technology
+
+MacroKind = Literal["aimc", "dimc"]
+MACRO_KINDS = ("aimc", "dimc")
+DEFAULT_BITS_PER_CYCLE = {"aimc": 2, "dimc": 1}  # the paper's choices (AIMC 2-bit DAC, DIMC bit-serial)
+MAX_ADC_BITS = 16  # beyond this the paper's ADC fit (validated up to ~8 bits) is meaningless
+MAX_ROWS = 1 << 16
+
+
+@dataclass(frozen=True)
+class MacroSpec:
+    """One IMC macro. ``adc_bits=None`` applies the paper's rule Bc + 0.5 log2(rows) (AIMC only)."""
+
+    kind: MacroKind
+    rows: int
+    cols: int
+    input_bits: int = 8
+    weight_bits: int = 8
+    bits_per_cycle: int | None = None
+    adc_bits: float | None = None
+    cells_per_mult: int = 1
+    n_macros: int = 1
+    node_nm: float = 28.0
+    vdd: float = 0.9
+    delay_model: model.DelayModel = "zigzag"
+    cells_area_mm2: float | None = None
+
+    def __post_init__(self) -> None:
+        kind = str(self.kind).lower()
+        if kind not in MACRO_KINDS:
+            raise ImcbenchError(f"macro kind {self.kind!r} is not known; use 'aimc' or 'dimc'")
+        object.__setattr__(self, "kind", kind)
+        if self.bits_per_cycle is None:
+            object.__setattr__(self, "bits_per_cycle", min(DEFAULT_BITS_PER_CYCLE[kind], self.input_bits))
+        reasons = invalid_reasons(kind=np.array([kind]), rows=self.rows, cols=self.cols,
+                                  input_bits=self.input_bits, weight_bits=self.weight_bits,
+                                  bits_per_cycle=self.bits_per_cycle,
+                                  adc_bits=np.nan if self.adc_bits is None else self.adc_bits,
+                                  cells_per_mult=self.cells_per_mult, n_macros=self.n_macros,
+                                  node_nm=self.node_nm, vdd=self.vdd)
+        for reason, mask in reasons.items():
+            if mask.any():
+                raise ImcbenchError(f"invalid macro: {reason}")
+        if self.delay_model not in model.DELAY_MODELS:
+            raise ImcbenchError(f"delay model {self.delay_model!r} is not known; use 'zigzag' or 'paper'")
+        Technology(self.node_nm, self.vdd)  # raises on an impossible node or supply
+
+    @property
+    def weight_cols(self) -> int:
+        """Weight columns (D1) = physical columns / weight bits."""
+        return self.cols // self.weight_bits
+
+    @property
+    def resolved_adc_bits(self) -> float | None:
+        """ADC resolution in bits (the paper's rule when not given); None for DIMC."""
+        if self.kind == "dimc":
+            return None
+        if self.adc_bits is not None:
+            return float(self.adc_bits)
+        return float(adc_bits_paper_rule(self.bits_per_cycle, self.rows))
+
+    @property
+    def technology(self) -> Technology:
+        return Technology(self.node_nm, self.vdd)
+
+    def params(self) -> model.MacroParams:
+        """The vectorized model's parameters for this one macro (arrays of shape ())."""
+        adc = self.resolved_adc_bits
+        return model.MacroParams(
+            is_aimc=self.kind == "aimc", rows=self.rows, weight_cols=self.weight_cols,
+            input_bits=self.input_bits, weight_bits=self.weight_bits, bits_per_cycle=self.bits_per_cycle,
+            adc_bits=np.nan if adc is None else adc, cells_per_mult=self.cells_per_mult,
+            n_macros=self.n_macros,
+            cells_area_mm2=np.nan if self.cells_area_mm2 is None else self.cells_area_mm2,
+            tech=self.technology, delay_model=self.delay_model)
+
+    def evaluate(self) -> "MacroResult":
+        """Peak energy, clock period, area and throughput of this macro."""
+        pk = model.peak(self.params())
+        return MacroResult(
+            spec=self,
+            tclk_ns=float(pk.t_clk), area_mm2=float(pk.total_area_mm2), tops=float(pk.tops),
+            tops_per_w=float(pk.tops_per_w), tops_per_mm2=float(pk.tops_per_mm2),
+            macs_per_cycle=float(pk.macs_per_cycle), energy_per_mac_fj=float(pk.energy_per_mac_fj),
+            energy_per_cycle_pj={k: float(v) for k, v in pk.energy_pj.items()},
+            area_mm2_by_component={k: float(v) for k, v in pk.area_mm2.items()},
+            tclk_ns_by_component={k: float(v) for k, v in pk.tclk_ns.items()})
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["weight_cols"] = self.weight_cols
+        data["adc_bits"] = self.resolved_adc_bits
+        return data
+
+
+@dataclass(frozen=True)
+class MacroResult:
+    """Peak figures of one macro. Energies per clock cycle (all ``n_macros``), pJ; area mm2; t_clk ns."""
+
+    spec: MacroSpec
+    tclk_ns: float
+    area_mm2: float
+    tops: float
+    tops_per_w: float
+    tops_per_mm2: float
+    macs_per_cycle: float
+    energy_per_mac_fj: float
+    energy_per_cycle_pj: dict[str, float] = field(default_factory=dict)
+    area_mm2_by_component: dict[str, float] = field(default_factory=dict)
+    tclk_ns_by_component: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def energy_per_cycle_total_pj(self) -> float:
+        return sum(self.energy_per_cycle_pj.values())
+
+    def to_dict(self) -> dict:
+        """The JSON shape of ``imcbench macro --json``."""
+        return {"macro": self.spec.to_dict(), "tclk_ns": self.tclk_ns, "area_mm2": self.area_mm2,
+                "tops": self.tops, "tops_per_w": self.tops_per_w, "tops_per_mm2": self.tops_per_mm2,
+                "macs_per_cycle": self.macs_per_cycle, "energy_per_mac_fj": self.energy_per_mac_fj,
+                "energy_per_cycle_pj": dict(self.energy_per_cycle_pj),
+                "energy_per_cycle_total_pj": self.energy_per_cycle_total_pj,
+                "area_mm2_by_component": dict(self.area_mm2_by_component),
+                "tclk_ns_by_component": dict(self.tclk_ns_by_component)}
+
+
+def invalid_reasons(*, kind, rows, cols, input_bits, weight_bits, bits_per_cycle, adc_bits,
+                    cells_per_mult=1, n_macros=1, node_nm=28.0, vdd=0.9) -> dict[str, np.ndarray]:
+    """For each way a macro configuration can be impossible, a boolean mask of the offending entries.
+
+    ``adc_bits`` NaN means "apply the paper's rule". Used to reject one macro with a clear message and
+    to skip invalid points of a sweep with a count per reason.
+    """
+    kind = np.asarray(kind)
+    rows, cols = np.asarray(rows, dtype=float), np.asarray(cols, dtype=float)
+    bi, bw = np.asarray(input_bits, dtype=float), np.asarray(weight_bits, dtype=float)
+    bc, adc = np.asarray(bits_per_cycle, dtype=float), np.asarray(adc_bits, dtype=float)
+    m, nb = np.asarray(cells_per_mult, dtype=float), np.asarray(n_macros, dtype=float)
+    node, v = np.asarray(node_nm, dtype=float), np.asarray(vdd, dtype=float)
+
+    def not_int(x):
+        return ~np.isfinite(x) | (x != np.round(x))
+
+    aimc = kind == "aimc"
+    return {
+        f"rows must be an integer in 2..{MAX_ROWS}": not_int(rows) | (rows < 2) | (rows > MAX_ROWS),
+        "cols must be a positive integer": not_int(cols) | (cols < 1),
+        "input_bits and weight_bits must be integers in 1..32":
+            not_int(bi) | not_int(bw) | (bi < 1) | (bw < 1) | (bi > 32) | (bw > 32),
+        "cols must be a multiple of weight_bits (cols counts physical bit-cell columns)":
+            ~not_int(cols) & ~not_int(bw) & (bw >= 1) & ((cols % np.maximum(bw, 1) != 0) | (cols < bw)),
+        "bits_per_cycle must be an integer >= 1": not_int(bc) | (bc < 1),
+        "bits_per_cycle must not exceed input_bits": bc > bi,
+        f"adc_bits must be in (0, {MAX_ADC_BITS}]":
+            aimc & ~np.isnan(adc) & ((adc <= 0) | (adc > MAX_ADC_BITS)),
+        "cells_per_mult and n_macros must be positive integers":
+            not_int(m) | not_int(nb) | (m < 1) | (nb < 1),
+        "node_nm must be in (0, 1000] and vdd in (0.35, 5] V":
+            ~np.isfinite(node) | (node <= 0) | (node > 1000) | ~np.isfinite(v) | (v <= 0.35) | (v > 5),
+    }
+
+
+def evaluate_macros(kind, rows, cols, *, input_bits=8, weight_bits=8, bits_per_cycle=None,
+                    adc_bits=None, cells_per_mult=1, n_macros=1, node_nm=28.0, vdd=0.9,
+                    delay_model: model.DelayModel = "zigzag", on_invalid: str = "raise") -> pd.DataFrame:
+    """Peak figures of many macros at once, one DataFrame row per configuration.
+
+    Arguments broadcast against each other (scalars or arrays). ``bits_per_cycle=None`` takes the
+    paper's choice per kind; ``adc_bits`` None or NaN entries take the paper's rule.
+    ``on_invalid="raise"`` stops at the first impossible configuration with its index and reason;
+    ``"drop"`` leaves those rows out (see :func:`invalid_reasons` to count them).
+    Columns: the inputs, ``tclk_ns``, ``area_mm2``, ``tops``, ``tops_per_w``, ``tops_per_mm2``,
+    ``energy_per_mac_fj`` and per-component ``energy_pj.*``, ``area_mm2.*``, ``tclk_ns.*``.
+    """
+    kind = np.char.lower(np.asarray(kind, dtype=str))
+    arrays = np.broadcast_arrays(kind, np.asarray(rows), np.asarray(cols), np.asarray(input_bits),
+                                 np.asarray(weight_bits),
+                                 np.asarray(np.nan if bits_per_cycle is None else bits_per_cycle, dtype=float),
+                                 np.asarray(np.nan if adc_bits is None else adc_bits, dtype=float),
+                                 np.asarray(cells_per_mult), np.asarray(n_macros), np.asarray(node_nm),
+                                 np.asarray(vdd))
+    kind, rows, cols, bi, bw, bc, adc, m, nb, node, v = (np.ravel(a) for a in arrays)
+    bi = bi.astype(float)
+    bc = np.where(np.isnan(bc), np.minimum(np.where(kind == "aimc", 2.0, 1.0), bi), bc)
+    bad_kind = ~np.isin(kind, MACRO_KINDS)
+    reasons = invalid_reasons(kind=kind, rows=rows, cols=cols, input_bits=bi, weight_bits=bw,
+                              bits_per_cycle=bc, adc_bits=adc, cells_per_mult=m, n_macros=nb,
+                              node_nm=node, vdd=v)
+    reasons = {"kind must be 'aimc' or 'dimc'": bad_kind, **reasons}
+    invalid = np.zeros(kind.shape, dtype=bool)
+    for reason, mask in reasons.items():
+        if on_invalid == "raise" and mask.any():
+            index = int(np.flatnonzero(mask)[0])
+            raise ImcbenchError(f"invalid macro configuration at index {index}: {reason}")
+        invalid |= mask
+    keep = ~invalid
+    kind, rows, cols, bi, bw, bc, adc, m, nb, node, v = (
+        a[keep] for a in (kind, rows, cols, bi, bw, bc, adc, m, nb, node, v))
+    rows, cols, bw = rows.astype(float), cols.astype(float), bw.astype(float)
+    is_aimc = kind == "aimc"
+    adc = np.where(np.isnan(adc), adc_bits_paper_rule(bc, rows), adc)
+    adc = np.where(is_aimc, adc, np.nan)
+    params = model.MacroParams(is_aimc=is_aimc, rows=rows, weight_cols=np.floor(cols / bw), input_bits=bi,
+                               weight_bits=bw, bits_per_cycle=bc, adc_bits=np.where(is_aimc, adc, 0.0),
+                               cells_per_mult=m, n_macros=nb, tech=Technology(node, v),
+                               delay_model=delay_model)
+    pk = model.peak(params)
+    columns = {"kind": kind, "rows": rows.astype(int), "cols": cols.astype(int),
+               "input_bits": bi.astype(int), "weight_bits": bw.astype(int),
+               "bits_per_cycle": bc.astype(int), "adc_bits": adc, "cells_per_mult": m.astype(int),
+               "n_macros": nb.astype(int), "node_nm": node.astype(float), "vdd": v.astype(float),
+               "tclk_ns": pk.t_clk, "area_mm2": pk.total_area_mm2, "tops": pk.tops,
+               "tops_per_w": pk.tops_per_w, "tops_per_mm2": pk.tops_per_mm2,
+               "energy_per_mac_fj": pk.energy_per_mac_fj}
+    columns.update({f"energy_pj.{k}": val for k, val in pk.energy_pj.items()})
+    columns.update({f"area_mm2.{k}": val for k, val in pk.area_mm2.items()})
+    columns.update({f"tclk_ns.{k}": val for k, val in pk.tclk_ns.items()})
+    return pd.DataFrame(columns)
