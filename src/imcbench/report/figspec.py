@@ -1,0 +1,141 @@
+"""One description of a figure, two renderers: plotly (interactive HTML) and matplotlib (PNG, SVG).
+
+Every feature that draws (the study, validation, scaling, accuracy, hetero) builds `FigureSpec`s from its
+own numbers; the report embeds the plotly rendering and writes the static files beside it. A figure is
+therefore defined once and looks the same in the browser and in a paper.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Sequence
+
+PALETTE = {"aimc": "#d62728", "dimc": "#1f77b4", "digital": "#7f7f7f", "model": "#2ca02c"}
+_CYCLE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+          "#bcbd22", "#17becf"]
+
+
+@dataclass
+class Series:
+    """One trace: a line, markers, or bars. ``text`` labels points on hover (HTML) only."""
+
+    name: str
+    x: Sequence
+    y: Sequence
+    kind: Literal["line", "scatter", "bar"] = "line"
+    color: str | None = None
+    dash: bool = False
+    marker: str = "o"
+    text: Sequence[str] | None = None
+    size: float = 7.0
+    show_legend: bool = True
+
+
+@dataclass
+class FigureSpec:
+    """A 2-D chart. ``barmode='stack'`` stacks the bar series; ``ref_lines`` draws (x, y, label) guides."""
+
+    key: str
+    title: str
+    x_label: str
+    y_label: str
+    series: list[Series] = field(default_factory=list)
+    x_log: bool = False
+    y_log: bool = False
+    barmode: Literal["group", "stack"] = "group"
+    ref_lines: list[tuple[Sequence, Sequence, str]] = field(default_factory=list)
+    caption: str = ""
+    width: int = 760
+    height: int = 460
+
+
+def _colors(spec: FigureSpec) -> list[str]:
+    return [s.color or _CYCLE[i % len(_CYCLE)] for i, s in enumerate(spec.series)]
+
+
+def to_plotly(spec: FigureSpec):
+    """The figure as a plotly ``go.Figure``."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for s, color in zip(spec.series, _colors(spec)):
+        common = dict(name=s.name, x=list(s.x), y=list(s.y), showlegend=s.show_legend,
+                      hovertext=list(s.text) if s.text is not None else None)
+        if s.kind == "bar":
+            fig.add_trace(go.Bar(marker_color=color, **common))
+        else:
+            mode = "lines+markers" if s.kind == "line" else "markers"
+            fig.add_trace(go.Scatter(mode=mode, line=dict(color=color, dash="dash" if s.dash else None),
+                                     marker=dict(color=color, size=s.size), **common))
+    for x, y, label in spec.ref_lines:
+        fig.add_trace(go.Scatter(x=list(x), y=list(y), mode="lines", name=label,
+                                 line=dict(color="#999999", dash="dot", width=1), hoverinfo="skip"))
+    fig.update_layout(title=spec.title, barmode=spec.barmode, width=spec.width, height=spec.height,
+                      template="plotly_white", legend=dict(font=dict(size=11)),
+                      margin=dict(l=60, r=20, t=60, b=55))
+    fig.update_xaxes(title_text=spec.x_label, type="log" if spec.x_log else None)
+    fig.update_yaxes(title_text=spec.y_label, type="log" if spec.y_log else None)
+    return fig
+
+
+def save_static(spec: FigureSpec, folder: Path | str) -> list[Path]:
+    """Write ``<key>.png`` and ``<key>.svg`` into ``folder`` with matplotlib; returns the paths."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(spec.width / 100, spec.height / 100), dpi=100)
+    bars = [s for s in spec.series if s.kind == "bar"]
+    categories: list = []
+    for s in bars:
+        for x in s.x:
+            if x not in categories:
+                categories.append(x)
+    position = {c: i for i, c in enumerate(categories)}
+    bottoms = np.zeros(len(categories))
+    width = 0.8 / (1 if spec.barmode == "stack" or not bars else len(bars))
+    bar_index = 0
+    for s, color in zip(spec.series, _colors(spec)):
+        label = s.name if s.show_legend else None
+        if s.kind == "bar":
+            xs = np.array([position[x] for x in s.x], dtype=float)
+            ys = np.asarray(s.y, dtype=float)
+            if spec.barmode == "stack":
+                base = bottoms[xs.astype(int)]
+                ax.bar(xs, ys, 0.8, bottom=base, color=color, label=label)
+                bottoms[xs.astype(int)] += ys
+            else:
+                ax.bar(xs - 0.4 + width * (bar_index + 0.5), ys, width, color=color, label=label)
+            bar_index += 1
+        elif s.kind == "line":
+            ax.plot(list(s.x), list(s.y), marker=s.marker, linestyle="--" if s.dash else "-", color=color,
+                    label=label, markersize=s.size * 0.7)
+        else:
+            ax.scatter(list(s.x), list(s.y), marker=s.marker, color=color, label=label, s=s.size ** 2,
+                       alpha=0.8)
+    for x, y, label in spec.ref_lines:
+        ax.plot(list(x), list(y), linestyle=":", color="#999999", linewidth=1, label=label)
+    if bars:
+        ax.set_xticks(range(len(categories)), [str(c) for c in categories],
+                      rotation=30 if len(categories) > 6 else 0)
+    if spec.x_log:
+        ax.set_xscale("log")
+    if spec.y_log:
+        ax.set_yscale("log")
+    ax.set_xlabel(spec.x_label)
+    ax.set_ylabel(spec.y_label)
+    ax.set_title(spec.title, fontsize=11)
+    ax.grid(True, which="major", alpha=0.3)
+    if any(s.show_legend for s in spec.series) or spec.ref_lines:
+        ax.legend(fontsize=8, loc="best")
+    fig.tight_layout()
+    paths = [folder / f"{spec.key}.png", folder / f"{spec.key}.svg"]
+    for path in paths:
+        fig.savefig(path)
+    plt.close(fig)
+    return paths
