@@ -1,0 +1,199 @@
+"""``imcbench scaling``: energy per operation vs layer size, array size and precision; chips against the limit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from imcbench.cli.app import app, console, err_console, print_json
+from imcbench.errors import ImcbenchError
+
+TABLE_SIZES = (16, 64, 256, 1024, 4096)
+MAX_BITS = 24  # beyond this 4^b converter energies leave any physical range
+MAX_ARRAY_SIZE = 1 << 20
+
+
+@app.command("scaling")
+def scaling_command(
+    bits: str = typer.Option("4,8", "--bits", help="precisions in bits, comma separated (1..24)"),
+    array_size_text: str = typer.Option("256", "--array-size", help="array size P: rows and columns of one array"),
+    converter: str = typer.Option("max", "--converter",
+                                  help="ADC/DAC energy: walden (survey FOM), thermal (kT floor), max of both"),
+    out: Optional[Path] = typer.Option(None, "--out", help="folder for the figures (PNG+SVG) and CSV tables"),
+    chips_file: Optional[Path] = typer.Option(None, "--chips", help="chip CSV (default: ../shared training file)"),
+    as_json: bool = typer.Option(False, "--json", help="print the curves as JSON"),
+) -> None:
+    """Fundamental limits: e_op of scalar, digital IMC and analog IMC (resident, rewritten, MMM) vs N and bits."""
+    from imcbench.scaling import CONVERTER_MODELS, DEFAULT_PARAMS, MACHINES, crossover_n, scaling_table
+
+    # options are parsed here, not by typer, so that a bad value gets our one-line error and exit 2
+    bit_list = _parse_bits(bits)
+    array_size = _parse_array_size(array_size_text)
+    if converter not in CONVERTER_MODELS:
+        raise ImcbenchError(f"--converter {converter!r}: use one of {', '.join(CONVERTER_MODELS)}")
+    params = DEFAULT_PARAMS.with_(converter_model=converter)
+    chips = _load_chips(chips_file)
+    from imcbench.scaling.figures import N_GRID
+
+    table = scaling_table(N_GRID, bit_list, array_size, params=params)
+    crossover = _crossover_rows(bit_list, array_size, crossover_n)
+    chip_frame = None
+    if chips is not None:
+        from imcbench.scaling.bridge import chips_vs_limit
+
+        chip_frame = chips_vs_limit(chips, params=params)
+    if out is not None:
+        _write_outputs(out, bit_list, array_size, params, chips, table, chip_frame)
+    if as_json:
+        print_json(_json(table, bit_list, array_size, crossover, chip_frame, MACHINES, converter))
+        return
+    _print_tables(table, bit_list, array_size, crossover, chip_frame, MACHINES, converter)
+
+
+def _parse_bits(text: str) -> list[int]:
+    try:
+        values = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise ImcbenchError(f"--bits {text!r}: give integers separated by commas, e.g. 4,8") from None
+    if not values or any(not 1 <= b <= MAX_BITS for b in values):
+        raise ImcbenchError(f"--bits {text!r}: each precision must be an integer in 1..{MAX_BITS}")
+    return sorted(set(values))
+
+
+def _parse_array_size(text: str) -> int:
+    try:
+        size = int(text.strip())
+    except ValueError:
+        raise ImcbenchError(f"--array-size {text!r}: give an integer, e.g. 256") from None
+    if not 1 <= size <= MAX_ARRAY_SIZE:
+        raise ImcbenchError(f"--array-size {text!r}: give an integer in 1..{MAX_ARRAY_SIZE}")
+    return size
+
+
+def _load_chips(path: Path | None):
+    from imcbench.validation import load_chips
+
+    if path is not None:
+        return load_chips(path)
+    try:
+        return load_chips()
+    except ImcbenchError as exc:
+        err_console.print(f"note: published chips left out ({exc})", highlight=False, soft_wrap=True)
+        return None
+
+
+def _crossover_rows(bit_list, array_size, crossover_n) -> list[dict]:
+    from imcbench.scaling import CONVERTER_MODELS, DEFAULT_PARAMS
+
+    rows = []
+    for model in CONVERTER_MODELS:
+        p = DEFAULT_PARAMS.with_(converter_model=model)
+        unbounded = crossover_n(np.array(bit_list, dtype=float), p)
+        for b, n_star in zip(bit_list, unbounded):
+            rows.append({"bits": b, "converter_model": model, "n_unbounded": _finite(n_star),
+                         "n_at_array_size": _finite(n_star) if n_star <= array_size else None})
+    return rows
+
+
+def _finite(value) -> float | None:
+    return float(value) if np.isfinite(value) else None
+
+
+def _json(table, bit_list, array_size, crossover, chip_frame, machines, converter) -> dict:
+    curves = []
+    for machine in machines:
+        for b in bit_list:
+            part = table[(table.machine == machine) & (table.bits == b)]
+            curves.append({"machine": machine, "bits": int(b), "array_size": int(array_size),
+                           "n": [int(v) for v in part["n"]], "e_op_pj": [float(v) for v in part["e_op_pj"]]})
+    data = {"curves": curves, "converter_model": converter, "crossover": crossover}
+    if chip_frame is not None:
+        from imcbench.scaling.bridge import best_chips
+
+        best = best_chips(chip_frame, "aimc", 10)
+        data["best_chips"] = [{k: _plain(v) for k, v in row.items()} for row in best[_CHIP_COLUMNS].to_dict("records")]
+    return data
+
+
+_CHIP_COLUMNS = ["chip_id", "label", "row", "node_nm", "n", "input_bits", "weight_bits", "adc_bits", "e_op1_fj",
+                 "limit_fj", "x_above_limit", "limit_survey_fj", "x_above_survey", "model_fj", "holds_back",
+                 "holds_back_share"]
+
+
+def _plain(value):
+    if isinstance(value, (np.floating, float)):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _print_tables(table, bit_list, array_size, crossover, chip_frame, machines, converter) -> None:
+    for b in bit_list:
+        part = table[(table.bits == b) & table.n.isin(TABLE_SIZES)]
+        for column, title, fmt in (("e_op_pj", "energy per op (pJ)", "{:.3g}"), ("tops_per_w", "TOPS/W", "{:.3g}")):
+            t = Table(title=f"{b}-bit, array size P = {array_size}, {converter} converters: {title} "
+                            "(vector-matrix; MMM with M = N)")
+            t.add_column("machine")
+            for n in TABLE_SIZES:
+                t.add_column(f"N={n}", justify="right")
+            for m in machines:
+                values = part[part.machine == m].set_index("n")[column]
+                t.add_row(m, *[fmt.format(values.at[float(n)]) for n in TABLE_SIZES])
+            console.print(t)
+    c = Table(title=f"Crossover N: analog (weights resident) beats digital IMC, unbounded array; "
+                    f"(>P): not within P = {array_size}")
+    c.add_column("bits", justify="right")
+    models = list(dict.fromkeys(r["converter_model"] for r in crossover))
+    for model in models:
+        c.add_column(f"{model} converters", justify="right")
+    for b in bit_list:
+        cells = []
+        for model in models:
+            r = next(r for r in crossover if r["bits"] == b and r["converter_model"] == model)
+            n_star = r["n_unbounded"]
+            text = "never" if n_star is None else ("<= 1" if n_star <= 1 else f"{n_star:.3g}")
+            cells.append(text + ("" if r["n_at_array_size"] is not None else " (>P)"))
+        c.add_row(str(b), *cells)
+    console.print(c)
+    if chip_frame is not None:
+        _print_chips(chip_frame)
+
+
+def _print_chips(frame) -> None:
+    from imcbench.scaling.bridge import best_chips
+
+    best = best_chips(frame, "aimc", 8)
+    t = Table(title="Best published analog chips vs the analog limit at their own N and precision "
+                    "(E_OP1: fJ per 1-bit op)")
+    for header in ("chip", "N", "Bx/Bw/ADC", "E_OP1", "x kT limit", "x survey", "model", "holds back"):
+        t.add_column(header, justify="right")
+    for r in best.itertuples():
+        holds = f"{r.holds_back} {100 * r.holds_back_share:.0f}%" if r.holds_back else ""
+        model = f"{r.model_fj:.3g}" if np.isfinite(r.model_fj) else ""
+        t.add_row(f"{r.label} #{r.chip_id}", f"{r.n:g}", f"{r.input_bits:g}/{r.weight_bits:g}/{r.adc_bits:g}",
+                  f"{r.e_op1_fj:.3g}", f"{r.x_above_limit:.3g}", f"{r.x_above_survey:.3g}", model, holds)
+    console.print(t)
+
+
+def _write_outputs(out: Path, bit_list, array_size, params, chips, table, chip_frame) -> None:
+    from imcbench.report.figspec import save_static
+    from imcbench.scaling.figures import scaling_figures
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ImcbenchError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
+    paths = []
+    for spec in scaling_figures(bit_list, array_size, params=params, chips=chips):
+        paths += save_static(spec, out)
+    table.to_csv(out / "scaling_table.csv", index=False)
+    paths.append(out / "scaling_table.csv")
+    if chip_frame is not None:
+        chip_frame.to_csv(out / "scaling_chips_vs_limit.csv", index=False)
+        paths.append(out / "scaling_chips_vs_limit.csv")
+    err_console.print(f"wrote {len(paths)} files to {out}", highlight=False)
