@@ -1,0 +1,195 @@
+"""Evaluate a network on an IMC system: map every layer, then sum energy, cycles and derive throughput.
+
+``evaluate(network, system, objective)`` -> :class:`NetworkResult` with per-layer :class:`LayerResult`.
+Units: energy pJ, latency in clock cycles and ns (cycles x t_clk), area mm2, throughput TOPS
+(1 MAC = 2 operations), efficiency TOPS/W (= 2 MACs per pJ), density TOPS/mm2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from imcbench.errors import ImcbenchError
+from imcbench.hardware.config import load_system
+from imcbench.hardware.system import System
+from imcbench.mapping.mapper import LayerMapping, Objective, map_layer
+from imcbench.mapping.placement import place_activations
+from imcbench.workload import Network, load_workload
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    """One layer's optimum mapping and its costs."""
+
+    name: str
+    kind: str
+    macs: int
+    energy_pj: float
+    latency_cycles: float
+    tclk_ns: float
+    area_mm2: float
+    spatial_utilization: float
+    mapping: dict
+    energy_breakdown_pj: dict[str, float]
+    cycle_breakdown: dict[str, float]
+
+    @property
+    def latency_ns(self) -> float:
+        return self.latency_cycles * self.tclk_ns
+
+    @property
+    def tops(self) -> float:
+        return 2 * self.macs / self.latency_ns / 1e3 if self.latency_ns > 0 else 0.0
+
+    @property
+    def tops_per_w(self) -> float:
+        return 2 * self.macs / self.energy_pj if self.energy_pj > 0 else 0.0
+
+    @property
+    def tops_per_mm2(self) -> float:
+        return self.tops / self.area_mm2 if self.area_mm2 > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "kind": self.kind, "macs": self.macs, "energy_pj": self.energy_pj,
+                "latency_cycles": self.latency_cycles, "tclk_ns": self.tclk_ns, "latency_ns": self.latency_ns,
+                "area_mm2": self.area_mm2, "tops": self.tops, "tops_per_w": self.tops_per_w,
+                "tops_per_mm2": self.tops_per_mm2, "spatial_utilization": self.spatial_utilization,
+                "mapping": self.mapping, "energy_breakdown_pj": dict(self.energy_breakdown_pj),
+                "cycle_breakdown": dict(self.cycle_breakdown)}
+
+
+@dataclass(frozen=True)
+class NetworkResult:
+    """A network on a system: totals and the per-layer results."""
+
+    network: str
+    system: str
+    objective: str
+    tclk_ns: float
+    area_mm2: float
+    area_breakdown_mm2: dict[str, float]
+    layers: tuple[LayerResult, ...] = field(default_factory=tuple)
+
+    @property
+    def macs(self) -> int:
+        return sum(layer.macs for layer in self.layers)
+
+    @property
+    def energy_pj(self) -> float:
+        return sum(layer.energy_pj for layer in self.layers)
+
+    @property
+    def latency_cycles(self) -> float:
+        return sum(layer.latency_cycles for layer in self.layers)
+
+    @property
+    def latency_ns(self) -> float:
+        return self.latency_cycles * self.tclk_ns
+
+    @property
+    def tops(self) -> float:
+        return 2 * self.macs / self.latency_ns / 1e3 if self.latency_ns > 0 else 0.0
+
+    @property
+    def tops_per_w(self) -> float:
+        return 2 * self.macs / self.energy_pj if self.energy_pj > 0 else 0.0
+
+    @property
+    def tops_per_mm2(self) -> float:
+        return self.tops / self.area_mm2 if self.area_mm2 > 0 else 0.0
+
+    @property
+    def energy_breakdown_pj(self) -> dict[str, float]:
+        return _sum_dicts(layer.energy_breakdown_pj for layer in self.layers)
+
+    @property
+    def cycle_breakdown(self) -> dict[str, float]:
+        return _sum_dicts(layer.cycle_breakdown for layer in self.layers)
+
+    def energy_by_group_pj(self) -> dict[str, float]:
+        """Energy in four groups: the macro, weight loading, input traffic, output traffic."""
+        groups = {"macro": 0.0, "weights": 0.0, "inputs": 0.0, "outputs": 0.0}
+        for key, value in self.energy_breakdown_pj.items():
+            groups[_group_of(key)] += value
+        return groups
+
+    def to_dict(self) -> dict:
+        """The JSON shape of ``imcbench evaluate --json``."""
+        return {"network": self.network, "system": self.system, "objective": self.objective,
+                "energy_pj": self.energy_pj, "latency_cycles": self.latency_cycles, "tclk_ns": self.tclk_ns,
+                "latency_ns": self.latency_ns, "area_mm2": self.area_mm2, "macs": self.macs, "tops": self.tops,
+                "tops_per_w": self.tops_per_w, "tops_per_mm2": self.tops_per_mm2,
+                "energy_breakdown_pj": self.energy_breakdown_pj, "energy_by_group_pj": self.energy_by_group_pj(),
+                "cycle_breakdown": self.cycle_breakdown, "area_breakdown_mm2": dict(self.area_breakdown_mm2),
+                "layers": [layer.to_dict() for layer in self.layers]}
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """One row per layer with the headline numbers and the mapping text."""
+        rows = []
+        for layer in self.layers:
+            d = layer.to_dict()
+            rows.append({k: d[k] for k in ("name", "kind", "macs", "energy_pj", "latency_cycles", "latency_ns",
+                                           "tops_per_w", "tops", "spatial_utilization")}
+                        | {"mapping": layer.mapping["text"]})
+        return pd.DataFrame(rows)
+
+
+def _group_of(key: str) -> str:
+    if key.startswith("macro."):
+        return "macro"
+    if key.startswith("weights.") or key.endswith(".W"):
+        return "weights"
+    return "inputs" if key.endswith(".I") else "outputs"
+
+
+def _sum_dicts(dicts) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for d in dicts:
+        for key, value in d.items():
+            total[key] = total.get(key, 0.0) + value
+    return total
+
+
+def evaluate(network: Network | str | Path, system: System | str | Path,
+             objective: Objective = "energy") -> NetworkResult:
+    """Map every layer of ``network`` on ``system`` with the best mapping for ``objective``.
+
+    ``network`` may be a `Network`, a built-in name or an ONNX/YAML path; ``system`` a `System` or a
+    hardware file (imcbench or ZigZag format).
+    """
+    if not isinstance(network, Network):
+        network = load_workload(network)
+    if not isinstance(system, System):
+        system = load_system(system)
+    _check_preloaded_weights(network, system)
+    macro_result = system.macro.evaluate()
+    area = system.area_mm2_by_component()
+    area_total = float(sum(area.values()))
+    homes = place_activations(network, system)
+    layers = tuple(_layer_result(map_layer(layer, system, objective, homes[layer.name]), macro_result.tclk_ns,
+                                 area_total) for layer in network)
+    return NetworkResult(network=network.name, system=system.name, objective=objective,
+                         tclk_ns=macro_result.tclk_ns, area_mm2=area_total, area_breakdown_mm2=area, layers=layers)
+
+
+def _layer_result(m: LayerMapping, tclk_ns: float, area_mm2: float) -> LayerResult:
+    return LayerResult(name=m.layer.name, kind=m.layer.kind.value, macs=m.layer.macs, energy_pj=m.energy_pj,
+                       latency_cycles=m.cycles, tclk_ns=tclk_ns, area_mm2=area_mm2,
+                       spatial_utilization=m.spatial_utilization,
+                       mapping=m.mapping.to_dict() | {"macros_used": m.macros_used,
+                                                      "candidates": m.candidates_evaluated},
+                       energy_breakdown_pj=m.energy_breakdown_pj, cycle_breakdown=m.cycle_breakdown)
+
+
+def _check_preloaded_weights(network: Network, system: System) -> None:
+    if not system.options.weights_preloaded:
+        return
+    macro = system.macro
+    capacity = macro.rows * macro.weight_cols * macro.cells_per_mult * macro.n_macros
+    if network.total_weights > capacity:
+        raise ImcbenchError(
+            f"weights_preloaded is set but {network.name!r} has {network.total_weights} weights and the "
+            f"{macro.n_macros} macro(s) of {system.name!r} hold {capacity}: add macros or unset weights_preloaded")

@@ -1,0 +1,202 @@
+"""imcbench's own hardware YAML format (validated with pydantic) and `load_system`.
+
+Example (``examples/paper_aimc_256.yaml``)::
+
+    name: paper_aimc_256
+    technology: {node_nm: 28, vdd: 0.9}
+    macro: {kind: aimc, rows: 256, cols: 256, bits_per_cycle: 2, adc_bits: paper}
+    memories:                       # from the array outwards
+      - {name: input_regs, kind: register, operands: [I], per: row, size_bits: 8}
+      - {name: output_regs, kind: register, operands: [O], per: column, size_bits: 16}
+      - {name: l2, kind: sram, operands: [I, O], size_kb: 256, bandwidth_bits: 2048}
+      - {name: dram, kind: dram, operands: [W], size_mb: 100, bandwidth_bits: 256, read_pj_per_bit: 3.7}
+
+Energies left out (or ``auto``) are estimated by :mod:`imcbench.hardware.memory_model`: registers one
+flip-flop write per bit (reads free), SRAM from CACTI-derived size/width scaling, DRAM 3.7 pJ/bit.
+A file with ``operational_array`` at the top level is read as a ZigZag hardware file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from imcbench.errors import ImcbenchError
+from imcbench.hardware import memory_model as mem
+from imcbench.hardware.system import MemoryLevel, System, SystemOptions
+from imcbench.macro import MacroSpec
+from imcbench.tech import Technology
+from imcbench.yamlio import read_yaml, validate
+
+Auto = Literal["auto"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TechnologyConfig(_Strict):
+    node_nm: float = Field(28.0, gt=0, le=1000)
+    vdd: float = Field(0.9, gt=0, le=5)
+
+
+class MacroConfig(_Strict):
+    kind: Literal["aimc", "dimc"]
+    rows: int = Field(gt=1, le=65536)
+    cols: int = Field(gt=0, le=1 << 20)
+    input_bits: int = Field(8, ge=1, le=32)
+    weight_bits: int = Field(8, ge=1, le=32)
+    bits_per_cycle: Optional[int] = Field(None, ge=1, le=32)
+    adc_bits: Union[float, Literal["paper"]] = "paper"
+    cells_per_mult: int = Field(1, ge=1, le=1024)
+    count: int = Field(1, ge=1, le=1 << 16)
+    delay_model: Literal["zigzag", "paper"] = "zigzag"
+    cells_area_mm2: Union[float, Auto] = "auto"
+
+
+class MemoryConfig(_Strict):
+    name: str
+    kind: Literal["register", "sram", "dram"]
+    operands: list[Literal["W", "I", "O"]] = Field(min_length=1)
+    per: Literal["row", "column", "macro", "shared"] = "shared"
+    size_bits: Optional[float] = Field(None, gt=0)
+    size_bytes: Optional[float] = Field(None, gt=0)
+    size_kb: Optional[float] = Field(None, gt=0)
+    size_mb: Optional[float] = Field(None, gt=0)
+    bandwidth_bits: Optional[float] = Field(None, gt=0)
+    min_access_bits: Optional[float] = Field(None, gt=0)
+    read_pj: Union[float, Auto, None] = None
+    write_pj: Union[float, Auto, None] = None
+    read_pj_per_bit: Optional[float] = Field(None, ge=0)
+    write_pj_per_bit: Optional[float] = Field(None, ge=0)
+    area_mm2: Union[float, Auto] = "auto"
+
+    @model_validator(mode="after")
+    def _one_size(self) -> "MemoryConfig":
+        given = [k for k in ("size_bits", "size_bytes", "size_kb", "size_mb") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of size_bits, size_bytes, size_kb, size_mb (got {given or 'none'})")
+        if isinstance(self.read_pj, float) and self.read_pj_per_bit is not None:
+            raise ValueError("give read_pj (per access) or read_pj_per_bit, not both")
+        if isinstance(self.write_pj, float) and self.write_pj_per_bit is not None:
+            raise ValueError("give write_pj (per access) or write_pj_per_bit, not both")
+        return self
+
+    @property
+    def bits(self) -> float:
+        scale = {"size_bits": 1, "size_bytes": 8, "size_kb": 8 * 1024, "size_mb": 8 * 1024 * 1024}
+        return next(getattr(self, k) * s for k, s in scale.items() if getattr(self, k) is not None)
+
+
+class OptionsConfig(_Strict):
+    partial_sum_bits: int = Field(16, ge=1, le=64)
+    cell_write_pj_per_bit: Union[float, Auto] = "auto"
+    weight_rows_per_cycle: float = Field(1.0, gt=0)
+    weights_preloaded: bool = False
+    diagonal_mapping: bool = True
+    pack_groups: bool = True
+    dimc_multipliers_full_array: bool = False
+    activation_placement: Literal["liveness", "adjacent"] = "liveness"
+
+
+class SystemConfig(_Strict):
+    name: str = "system"
+    technology: TechnologyConfig = TechnologyConfig()
+    macro: MacroConfig
+    memories: list[MemoryConfig] = Field(min_length=1)
+    options: OptionsConfig = OptionsConfig()
+
+
+def build_system(config: SystemConfig) -> System:
+    """Turn a validated configuration into a `System`, estimating the energies left as ``auto``."""
+    tech = Technology(config.technology.node_nm, config.technology.vdd)
+    m = config.macro
+    macro = MacroSpec(m.kind, m.rows, m.cols, input_bits=m.input_bits, weight_bits=m.weight_bits,
+                      bits_per_cycle=m.bits_per_cycle, adc_bits=None if m.adc_bits == "paper" else m.adc_bits,
+                      cells_per_mult=m.cells_per_mult, n_macros=m.count, node_nm=tech.node_nm, vdd=tech.vdd,
+                      delay_model=m.delay_model,
+                      cells_area_mm2=None if m.cells_area_mm2 == "auto" else m.cells_area_mm2)
+    levels = tuple(_build_level(c, macro, tech) for c in config.memories)
+    o = config.options
+    cell_write = (_cell_write_estimate(macro, tech) if o.cell_write_pj_per_bit == "auto"
+                  else o.cell_write_pj_per_bit)
+    options = SystemOptions(partial_sum_bits=o.partial_sum_bits, cell_write_pj_per_bit=cell_write,
+                            weight_rows_per_cycle=o.weight_rows_per_cycle,
+                            weights_preloaded=o.weights_preloaded, diagonal_mapping=o.diagonal_mapping,
+                            pack_groups=o.pack_groups, activation_placement=o.activation_placement,
+                            dimc_multipliers_full_array=o.dimc_multipliers_full_array)
+    return System(config.name, macro, levels, options)
+
+
+def _build_level(c: MemoryConfig, macro: MacroSpec, tech: Technology) -> MemoryLevel:
+    bits = c.bits
+    width = c.bandwidth_bits or _default_bandwidth(c, macro)
+    read = _energy(c.read_pj, c.read_pj_per_bit, width, lambda: _auto_read(c.kind, bits, width, tech))
+    write = _energy(c.write_pj, c.write_pj_per_bit, width, lambda: _auto_write(c.kind, bits, width, tech))
+    area = _auto_area(c.kind, bits, width, tech) if c.area_mm2 == "auto" else c.area_mm2
+    return MemoryLevel(c.name, c.kind, frozenset(c.operands), bits, width, read, write, per=c.per,
+                       min_access_bits=c.min_access_bits, area_mm2=area)
+
+
+def _default_bandwidth(c: MemoryConfig, macro: MacroSpec) -> float:
+    """Registers move their whole content per cycle; other levels need a bandwidth."""
+    if c.kind == "register":
+        return c.bits
+    raise ImcbenchError(f"memory {c.name!r}: bandwidth_bits is required for a {c.kind} level")
+
+
+def _energy(per_access, per_bit, width, estimate) -> float:
+    if isinstance(per_access, (int, float)) and not isinstance(per_access, bool):
+        return float(per_access)
+    if per_bit is not None:
+        return per_bit * width
+    return float(estimate())
+
+
+def _auto_read(kind: str, bits: float, width: float, tech: Technology) -> float:
+    if kind == "register":
+        return 0.0  # the paper charges register writes only (section 4.2)
+    if kind == "sram":
+        return float(mem.sram_read_energy(bits, width, tech))
+    return mem.DRAM_ENERGY_PJ_PER_BIT * width
+
+
+def _auto_write(kind: str, bits: float, width: float, tech: Technology) -> float:
+    if kind == "register":
+        return float(mem.register_energy_per_bit(tech)) * width
+    if kind == "sram":
+        return float(mem.sram_write_energy(bits, width, tech))
+    return mem.DRAM_ENERGY_PJ_PER_BIT * width
+
+
+def _auto_area(kind: str, bits: float, width: float, tech: Technology) -> float:
+    if kind == "register":
+        return float(mem.register_area_per_bit(tech)) * bits
+    if kind == "sram":
+        return float(mem.sram_area(bits, width, tech))
+    return 0.0  # off-chip
+
+
+def _cell_write_estimate(macro: MacroSpec, tech: Technology) -> float:
+    """Energy per bit written into the IMC cells, pJ: one row write of the array, from the SRAM model."""
+    array_bits = macro.rows * macro.cells_per_mult * macro.cols
+    return float(mem.sram_write_energy(array_bits, macro.cols, tech)) / macro.cols
+
+
+def load_system(path: str | Path) -> System:
+    """Read a hardware file: imcbench's format, or a ZigZag hardware YAML (``operational_array``)."""
+    data = read_yaml(path, "hardware file")
+    if not isinstance(data, dict):
+        raise ImcbenchError(f"{path}: a hardware file must be a YAML mapping with 'macro' and 'memories' "
+                            "(or a ZigZag file with 'memories' and 'operational_array')")
+    if "operational_array" in data:
+        from imcbench.hardware.zigzag_yaml import system_from_zigzag
+
+        return system_from_zigzag(data, source=str(path))
+    config = validate(SystemConfig, data, str(path))
+    try:
+        return build_system(config)
+    except ImcbenchError as exc:
+        raise ImcbenchError(f"{path}: {exc}") from None

@@ -1,0 +1,140 @@
+"""Choose the best mapping of a layer: enumerate the space, cost it in one vectorized pass, take the optimum."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from imcbench.errors import ImcbenchError
+from imcbench.hardware.system import System
+from imcbench.mapping.cost import CostArrays, check_feasible, evaluate_candidates
+from imcbench.mapping.placement import Homes
+from imcbench.mapping.space import ORDERS, Candidates, LoopNest, enumerate_candidates
+from imcbench.workload import Layer
+
+Objective = Literal["energy", "latency", "edp"]
+OBJECTIVES = ("energy", "latency", "edp")
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """One mapping in readable form."""
+
+    ku: int
+    cu: int
+    fyu: int
+    fxu: int
+    gu: int
+    oxu: int
+    macro_unroll: dict[str, int]
+    order: str
+    n_chunk: int
+
+    @property
+    def spatial(self) -> str:
+        rows = [f"C{self.cu}"] + [f"FY{self.fyu}"] * (self.fyu > 1) + [f"FX{self.fxu}"] * (self.fxu > 1)
+        if self.oxu > 1:
+            rows = [f"C{self.cu}", f"FY{self.fyu}", f"(OX{self.oxu}+FX{self.fxu}-1)"]
+        cols = [f"K{self.ku}"] + [f"OX{self.oxu}"] * (self.oxu > 1)
+        if self.gu > 1:
+            rows.insert(0, f"G{self.gu}")
+            cols.insert(0, f"G{self.gu}")
+        return f"rows {'x'.join(rows)} | cols {'x'.join(cols)}"
+
+    def describe(self) -> str:
+        unroll = " ".join(f"{d}x{v}" for d, v in self.macro_unroll.items() if v > 1) or "none"
+        loops = " > ".join({"K": "K-tiles", "R": "row-tiles", "P": "pixels"}[c] for c in self.order)
+        return (f"{self.spatial}; macros: {unroll}; order: {loops}"
+                + (f"; {self.n_chunk} pixel chunks" if self.n_chunk > 1 else ""))
+
+    def to_dict(self) -> dict:
+        return {"spatial": self.spatial, "ku": self.ku, "cu": self.cu, "fyu": self.fyu, "fxu": self.fxu,
+                "gu": self.gu, "oxu": self.oxu, "macro_unroll": dict(self.macro_unroll),
+                "loop_order": list(self.order), "pixel_chunks": self.n_chunk, "text": self.describe()}
+
+
+@dataclass(frozen=True)
+class LayerMapping:
+    """The chosen mapping of one layer and its cost."""
+
+    layer: Layer
+    mapping: Mapping
+    energy_pj: float
+    cycles: float
+    energy_breakdown_pj: dict[str, float]
+    cycle_breakdown: dict[str, float]
+    spatial_utilization: float
+    macros_used: int
+    candidates_evaluated: int
+
+
+def search_space(layer: Layer, system: System) -> Candidates:
+    """All candidate mappings of ``layer`` on ``system``."""
+    _check_precisions(layer, system)
+    macro = system.macro
+    cand = enumerate_candidates(LoopNest.of(layer), macro.rows, macro.weight_cols, macro.n_macros,
+                                diagonal=system.options.diagonal_mapping,
+                                pack_groups=system.options.pack_groups)
+    if len(cand) == 0:
+        raise ImcbenchError(f"layer {layer.name!r} cannot be mapped: no spatial unrolling fits a "
+                            f"{macro.rows} x {macro.weight_cols} array")
+    return cand
+
+
+def map_layer(layer: Layer, system: System, objective: Objective = "energy",
+              homes: Homes | None = None) -> LayerMapping:
+    """The optimum mapping of ``layer`` on ``system`` for ``objective`` within the modeled space.
+
+    ``homes``: where the layer's input and output tensors live (default: the layer run on its own).
+    """
+    if objective not in OBJECTIVES:
+        raise ImcbenchError(f"objective {objective!r} is not known; use one of {', '.join(OBJECTIVES)}")
+    cand = search_space(layer, system)
+    costs = evaluate_candidates(layer, system, cand, homes)
+    check_feasible(layer, costs)
+    best = int(best_index(costs, objective))
+    return _result(layer, cand, costs, best)
+
+
+def best_index(costs: CostArrays, objective: Objective) -> int:
+    """Index of the optimum: the objective first, then the other metric, then the first candidate."""
+    energy, cycles = costs.energy_pj, costs.cycles
+    primary = {"energy": energy, "latency": cycles, "edp": energy * cycles}[objective]
+    secondary = cycles if objective == "energy" else energy
+    order = np.lexsort((np.arange(len(primary)), _rounded(secondary), _rounded(primary)))
+    return int(order[0])
+
+
+def _rounded(values: np.ndarray) -> np.ndarray:
+    """Relative rounding so that float noise does not decide between equal-cost mappings."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        finite = np.isfinite(values) & (values > 0)
+        exponent = np.where(finite, np.floor(np.log10(np.where(finite, values, 1.0))), 0)
+        scale = 10.0 ** (exponent - 9)
+        return np.where(finite, np.round(values / scale) * scale, values)
+
+
+def _result(layer: Layer, cand: Candidates, costs: CostArrays, i: int) -> LayerMapping:
+    mapping = Mapping(ku=int(cand.ku[i]), cu=int(cand.cu[i]), fyu=int(cand.fyu[i]), fxu=int(cand.fxu[i]),
+                      gu=int(cand.gu[i]), oxu=int(cand.oxu[i]),
+                      macro_unroll={"K": int(cand.mk[i]), "R": int(cand.mr[i]), "G": int(cand.mg[i]),
+                                    "OX": int(cand.mox[i]), "OY": int(cand.moy[i]), "B": int(cand.mb[i])},
+                      order=ORDERS[int(cand.order[i])], n_chunk=int(cand.n_chunk[i]))
+    return LayerMapping(
+        layer=layer, mapping=mapping, energy_pj=float(costs.energy_pj[i]), cycles=float(costs.cycles[i]),
+        energy_breakdown_pj={k: float(np.broadcast_to(v, costs.energy_pj.shape)[i])
+                             for k, v in costs.energy_breakdown.items()},
+        cycle_breakdown={k: float(v[i]) for k, v in costs.cycle_breakdown.items()},
+        spatial_utilization=float(costs.spatial_utilization[i]), macros_used=int(costs.macros_used[i]),
+        candidates_evaluated=len(cand))
+
+
+def _check_precisions(layer: Layer, system: System) -> None:
+    macro = system.macro
+    if layer.act_bits > macro.input_bits or layer.weight_bits > macro.weight_bits:
+        raise ImcbenchError(
+            f"layer {layer.name!r} has {layer.act_bits}-bit activations and {layer.weight_bits}-bit weights but "
+            f"the macro of {system.name!r} computes {macro.input_bits}b x {macro.weight_bits}b: lower the "
+            "layer precision (--act-bits/--weight-bits) or raise the macro's input_bits/weight_bits")
