@@ -12,32 +12,16 @@ from imcbench.cli import macro_cmd, workload_cmd, scaling_cmd  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``imcbench`` command."""
+    """Entry point of the ``imcbench`` command.
+
+    Typer runs in standalone mode, so usage errors (unknown option, a value of the wrong type) print
+    the usage and exit with 2; our own errors print one line and exit with 2; no traceback either way.
+    """
     try:
-        app(args=argv, standalone_mode=False)
+        app(args=argv, prog_name="imcbench")
     except ImcbenchError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print("interrupted: results already written are kept", highlight=False)
         sys.exit(130)
-    except _click_exceptions() as exc:  # usage errors: unknown option, bad value, ...
-        _report_click_error(exc)
-
-
-def _click_exceptions() -> tuple[type[BaseException], ...]:
-    import click
-
-    return (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit)
-
-
-def _report_click_error(exc: BaseException) -> None:
-    import click
-
-    if isinstance(exc, click.exceptions.Exit):
-        sys.exit(exc.exit_code)
-    if isinstance(exc, click.exceptions.Abort):
-        err_console.print("aborted", highlight=False)
-        sys.exit(130)
-    exc.show()  # type: ignore[attr-defined]
-    sys.exit(getattr(exc, "exit_code", 2))
