@@ -20,7 +20,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+PIPE_WIDTH = 200  # a pipe or file gets wide tables (rich would assume 80 columns); a terminal keeps its width
+
 console = Console()
+if not console.is_terminal:
+    console = Console(width=PIPE_WIDTH, no_color=True)
 err_console = Console(stderr=True)
 
 

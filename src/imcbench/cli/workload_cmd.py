@@ -6,7 +6,6 @@ import warnings
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from imcbench.cli.app import app, console, err_console, print_json
@@ -53,8 +52,7 @@ def workload(
                       " ".join(f"#{index[p]}" for p in layer.inputs) or "-")
     table.add_section()
     table.add_row("", "total", "", "", "", f"{network.total_macs:,}", f"{network.total_weights:,}", "")
-    # A pipe or file gets a wide table (rich would assume 80 columns); a terminal keeps its width.
-    out = console if console.is_terminal else Console(file=console.file, width=200, no_color=True)
+    out = console  # wide when piped (see imcbench.cli.app)
     out.print(f"{network.name}: {len(network)} MAC layers", highlight=False)
     out.print(table)
 

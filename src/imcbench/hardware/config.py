@@ -31,6 +31,8 @@ from imcbench.tech import Technology
 from imcbench.yamlio import read_yaml, validate
 
 Auto = Literal["auto"]
+SRAM_SUBBANKS = 16  # the paper's CACTI L2 has 16 sub-banks: one sub-bank is the smallest access
+DRAM_MIN_ACCESS_BITS = 64  # one DRAM word
 
 
 class _Strict(BaseModel):
@@ -136,8 +138,15 @@ def _build_level(c: MemoryConfig, macro: MacroSpec, tech: Technology) -> MemoryL
     read = _energy(c.read_pj, c.read_pj_per_bit, width, lambda: _auto_read(c.kind, bits, width, tech))
     write = _energy(c.write_pj, c.write_pj_per_bit, width, lambda: _auto_write(c.kind, bits, width, tech))
     area = _auto_area(c.kind, bits, width, tech) if c.area_mm2 == "auto" else c.area_mm2
+    min_access = c.min_access_bits or _default_min_access(c.kind, width)
     return MemoryLevel(c.name, c.kind, frozenset(c.operands), bits, width, read, write, per=c.per,
-                       min_access_bits=c.min_access_bits, area_mm2=area)
+                       min_access_bits=min(min_access, width), area_mm2=area)
+
+
+def _default_min_access(kind: str, width: float) -> float:
+    """Smallest access charged: one of 16 SRAM sub-banks (the paper's CACTI L2 organisation), a 64-bit
+    DRAM word, a whole register."""
+    return {"sram": width / SRAM_SUBBANKS, "dram": DRAM_MIN_ACCESS_BITS}.get(kind, width)
 
 
 def _default_bandwidth(c: MemoryConfig, macro: MacroSpec) -> float:
@@ -186,7 +195,14 @@ def _cell_write_estimate(macro: MacroSpec, tech: Technology) -> float:
 
 
 def load_system(path: str | Path) -> System:
-    """Read a hardware file: imcbench's format, or a ZigZag hardware YAML (``operational_array``)."""
+    """Read a hardware file (imcbench's format or a ZigZag hardware YAML with ``operational_array``),
+    or build a preset by name (``paper-aimc-256``, see :mod:`imcbench.hardware.presets`)."""
+    if not Path(path).exists():
+        from imcbench.hardware.presets import preset
+
+        system = preset(str(path))
+        if system is not None:
+            return system
     data = read_yaml(path, "hardware file")
     if not isinstance(data, dict):
         raise ImcbenchError(f"{path}: a hardware file must be a YAML mapping with 'macro' and 'memories' "

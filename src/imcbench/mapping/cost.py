@@ -231,7 +231,8 @@ def _fetch_at(fetches: np.ndarray, q) -> np.ndarray:
 
 def _deepest_fit(tiles: np.ndarray, capacity) -> np.ndarray:
     """The outermost position whose tile fits ``capacity`` (tiles grow with the position); -1 if none."""
-    fits = tiles <= np.asarray(capacity)[..., None] if np.ndim(capacity) else tiles <= capacity
+    capacity = np.asarray(capacity, dtype=float) * (1 + 1e-9)  # float noise must not reject an exact fit
+    fits = tiles <= (capacity[..., None] if capacity.ndim else capacity)
     return np.where(fits.any(axis=1), N_POS - 1 - np.argmax(fits[:, ::-1], axis=1), -1)
 
 
@@ -248,9 +249,11 @@ def _input_tiles(nest: LoopNest, f: dict, loop_dims: np.ndarray, loop_counts: np
         pix = np.where((inside == "P").any(axis=1), np.where(q == 5, pixels, pixels / loop_counts[:, 4]), 1.0)
         if q == 5:
             pix = pixels
-        fy = np.where(covers_r, nest.FY, f["fyu"])
-        fx = np.where(covers_r, nest.FX, f["fxu"])
-        channels = np.where(covers_r, nest.C, f["cu"]) * gu_avg * np.where(covers_g, t_g, 1.0)
+        # average tile extents (balanced splits), consistent with the rows driven per activation
+        fy = np.where(covers_r, nest.FY, nest.FY / np.ceil(nest.FY / f["fyu"]))
+        fx = np.where(covers_r, nest.FX, nest.FX / np.ceil(nest.FX / f["fxu"]))
+        cu_avg = nest.C / np.ceil(nest.C / f["cu"])
+        channels = np.where(covers_r, nest.C, cu_avg) * gu_avg * np.where(covers_g, t_g, 1.0)
         cols_out = np.minimum(pix, ox_steps) * f["oxu"]
         rows_out = np.maximum(pix / ox_steps, 1.0)
         batch = np.maximum(rows_out / nest.OY, 1.0)

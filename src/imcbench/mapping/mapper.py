@@ -49,8 +49,18 @@ class Mapping:
         return (f"{self.spatial}; macros: {unroll}; order: {loops}"
                 + (f"; {self.n_chunk} pixel chunks" if self.n_chunk > 1 else ""))
 
+    def short(self) -> str:
+        """Compact form for tables: spatial; macro unrolling; loop order (outer > inner); chunks."""
+        unroll = ",".join(f"{d}{v}" for d, v in self.macro_unroll.items() if v > 1)
+        parts = [self.spatial.replace("rows ", "").replace("cols ", ""), ">".join(self.order)]
+        if unroll:
+            parts.insert(1, f"macros {unroll}")
+        if self.n_chunk > 1:
+            parts.append(f"{self.n_chunk} chunks")
+        return "; ".join(parts)
+
     def to_dict(self) -> dict:
-        return {"spatial": self.spatial, "ku": self.ku, "cu": self.cu, "fyu": self.fyu, "fxu": self.fxu,
+        return {"spatial": self.spatial, "short": self.short(), "ku": self.ku, "cu": self.cu, "fyu": self.fyu, "fxu": self.fxu,
                 "gu": self.gu, "oxu": self.oxu, "macro_unroll": dict(self.macro_unroll),
                 "loop_order": list(self.order), "pixel_chunks": self.n_chunk, "text": self.describe()}
 

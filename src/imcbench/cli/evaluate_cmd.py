@@ -1,0 +1,75 @@
+"""``imcbench evaluate``: a network on a hardware description, layer by layer."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from imcbench.cli.app import app, console, print_json
+from imcbench.evaluate import NetworkResult, evaluate
+from imcbench.hardware import load_system
+from imcbench.workload import load_workload
+
+
+class ObjectiveChoice(str, Enum):
+    energy = "energy"
+    latency = "latency"
+    edp = "edp"
+
+
+ZIGZAG_COMPATIBLE = dict(diagonal_mapping=False, pack_groups=False, activation_placement="adjacent",
+                         dimc_multipliers_full_array=True)
+
+
+@app.command("evaluate")
+def evaluate_command(
+    network: str = typer.Option(..., "--network", "-n", help="built-in network name or ONNX / YAML file"),
+    hardware: str = typer.Option(..., "--hardware", "-H",
+                                 help="hardware YAML (imcbench or ZigZag format) or a preset like paper-aimc-256"),
+    objective: ObjectiveChoice = typer.Option(ObjectiveChoice.energy, "--objective", help="what the mapper minimises"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    csv: Optional[Path] = typer.Option(None, "--csv", help="also write the per-layer table to this CSV file"),
+    zigzag_compatible: bool = typer.Option(
+        False, "--zigzag-compatible",
+        help="ZigZag's mapping space and conventions (no diagonal or group packing, adjacent-only activation "
+             "reuse, DIMC multipliers charged on the full array), for side-by-side comparisons"),
+) -> None:
+    """Map every layer of a network on a system and report energy, latency and area, layer by layer."""
+    system = load_system(hardware)
+    if zigzag_compatible:
+        system = system.with_options(**ZIGZAG_COMPATIBLE)
+    result = evaluate(load_workload(network), system, objective.value)
+    if csv is not None:
+        result.to_dataframe().to_csv(csv, index=False)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    _print_result(result)
+
+
+def _print_result(result: NetworkResult) -> None:
+    table = Table(title=f"{result.network} on {result.system} (objective: {result.objective}); mapping: "
+                        "rows | columns; loop order over K-tiles, Row-tiles, Pixels (outer > inner)")
+    for header in ("layer", "kind", "MACs", "energy (nJ)", "cycles", "util", "TOPS/W", "mapping"):
+        table.add_column(header, justify="left" if header in ("layer", "kind", "mapping") else "right",
+                         overflow="fold")
+    for layer in result.layers:
+        table.add_row(layer.name[-28:], layer.kind, f"{layer.macs:,}", f"{layer.energy_pj / 1e3:,.1f}",
+                      f"{layer.latency_cycles:,.0f}", f"{layer.spatial_utilization:.0%}", f"{layer.tops_per_w:.2f}",
+                      layer.mapping["short"])
+    console.print(table)
+    groups = result.energy_by_group_pj()
+    total = result.energy_pj
+    summary = Table(show_header=False, box=None)
+    summary.add_row("energy", f"{total / 1e6:,.3f} uJ  (" + ", ".join(
+        f"{name} {100 * value / total:.0f}%" for name, value in groups.items()) + ")")
+    summary.add_row("latency", f"{result.latency_cycles:,.0f} cycles x {result.tclk_ns:.3f} ns = "
+                               f"{result.latency_ns / 1e3:,.2f} us")
+    summary.add_row("area", f"{result.area_mm2:.4f} mm2")
+    summary.add_row("efficiency", f"{result.tops_per_w:.3f} TOPS/W, {result.tops:.4f} TOPS, "
+                                  f"{result.tops_per_mm2:.4f} TOPS/mm2 ({result.macs:,} MACs)")
+    console.print(summary)

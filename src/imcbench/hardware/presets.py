@@ -1,0 +1,65 @@
+"""Ready-made systems: the paper's single-macro system at any size (model_reference part 2, section 4.1).
+
+One square macro (rows = physical columns), an 8-bit input register per row, a 16-bit output register
+per weight column, a 256 KB L2 SRAM for activations with a port of 8 x rows bits (CACTI-derived energy
+and area, :mod:`imcbench.hardware.memory_model`), and an off-chip DRAM at 3.7 pJ/bit with a port of
+``cols`` bits (one macro row per access) holding the weights. The DRAM also holds activations that do
+not fit the L2 (the paper's MLPerf Tiny networks always fit; ResNet-18 does not).
+Preset names for the CLI: ``paper-aimc-256``, ``paper-dimc-64``, ...
+"""
+
+from __future__ import annotations
+
+import re
+
+from imcbench.errors import ImcbenchError
+from imcbench.hardware.config import MacroConfig, MemoryConfig, OptionsConfig, SystemConfig, TechnologyConfig
+from imcbench.hardware.config import build_system
+from imcbench.hardware.system import System
+
+L2_KB = 256
+DRAM_MB = 100
+DRAM_PJ_PER_BIT = 3.7
+PRESET_PATTERN = re.compile(r"^paper[-_](aimc|dimc)[-_](\d+)$")
+
+
+def paper_system_config(kind: str, rows: int, *, cols: int | None = None, n_macros: int = 1,
+                        input_bits: int = 8, weight_bits: int = 8, bits_per_cycle: int | None = None,
+                        adc_bits: float | str = "paper", node_nm: float = 28.0, vdd: float = 0.9,
+                        l2_kb: float = L2_KB, dram_pj_per_bit: float = DRAM_PJ_PER_BIT,
+                        cells_per_mult: int = 1, delay_model: str = "zigzag") -> SystemConfig:
+    """The paper's system as a configuration (what the YAML in ``examples/`` spells out)."""
+    cols = rows if cols is None else cols
+    return SystemConfig(
+        name=f"paper_{kind}_{rows}x{cols}" + (f"_x{n_macros}" if n_macros > 1 else ""),
+        technology=TechnologyConfig(node_nm=node_nm, vdd=vdd),
+        macro=MacroConfig(kind=kind, rows=rows, cols=cols, input_bits=input_bits, weight_bits=weight_bits,
+                          bits_per_cycle=bits_per_cycle, adc_bits=adc_bits, count=n_macros,
+                          cells_per_mult=cells_per_mult, delay_model=delay_model),
+        memories=[
+            MemoryConfig(name="input_regs", kind="register", operands=["I"], per="row", size_bits=input_bits),
+            MemoryConfig(name="output_regs", kind="register", operands=["O"], per="column", size_bits=16),
+            MemoryConfig(name="l2", kind="sram", operands=["I", "O"], size_kb=l2_kb,
+                         bandwidth_bits=max(input_bits * rows * n_macros, 256)),
+            MemoryConfig(name="dram", kind="dram", operands=["W", "I", "O"], size_mb=DRAM_MB,
+                         bandwidth_bits=max(cols, 64), read_pj_per_bit=dram_pj_per_bit,
+                         write_pj_per_bit=dram_pj_per_bit),
+        ],
+        options=OptionsConfig(),
+    )
+
+
+def paper_system(kind: str, rows: int, **kwargs) -> System:
+    """The paper's system with a ``kind`` macro of ``rows`` rows (see :func:`paper_system_config`)."""
+    return build_system(paper_system_config(kind, rows, **kwargs))
+
+
+def preset(name: str) -> System | None:
+    """The preset called ``name`` (``paper-aimc-256``), or None if the name is not a preset."""
+    match = PRESET_PATTERN.match(name.strip().lower())
+    if not match:
+        return None
+    rows = int(match.group(2))
+    if rows < 8 or rows % 8:
+        raise ImcbenchError(f"preset {name!r}: the size must be a multiple of 8 (e.g. paper-aimc-256)")
+    return paper_system(match.group(1), rows)
