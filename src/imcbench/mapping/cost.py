@@ -271,11 +271,18 @@ def _bandwidth(system: System, level: MemoryLevel) -> float:
     return level.bandwidth_bits * system.instances(level)
 
 
-def _charged_bits(bits: np.ndarray, transfers: np.ndarray, level: MemoryLevel) -> np.ndarray:
-    """Bits charged for ``transfers`` moves totalling ``bits``, each rounded up to the minimum access."""
+def _charged_bits(bits: np.ndarray, transfers: np.ndarray, level: MemoryLevel,
+                  element_bits: float | None = None) -> np.ndarray:
+    """Bits charged at ``level`` for moving ``bits`` in ``transfers`` transfers.
+
+    A transfer smaller than the level's minimum access costs a whole access. Per-row and per-column
+    levels (registers) are accessed element by element (``element_bits`` each); shared levels block
+    by block.
+    """
+    if level.per in ("row", "column") and element_bits is not None:
+        return bits / element_bits * max(element_bits, level.min_access_bits)
     transfers = np.maximum(transfers, 1e-30)
-    per = bits / transfers
-    return np.ceil(per / level.min_access_bits - 1e-9) * level.min_access_bits * transfers
+    return np.where(bits > 0, np.maximum(bits / transfers, level.min_access_bits) * transfers, 0.0)
 
 
 def standalone_homes(layer: Layer, system: System) -> Homes:
@@ -348,15 +355,15 @@ def _input_energy(levels, home, positions, i_tiles, fetches, rows_m, bi, total_a
         writes = bits * (macros_used if _per_macro_level(level) else distinct)
         reads = bits * (macros_used if _per_macro_level(upper) else distinct)
         transfers = fills * (macros_used if _per_macro_level(level) else distinct)
-        _add(energy, f"mem.{level.name}.I", _charged_bits(writes, transfers, level) * level.write_pj_per_bit)
-        _add(energy, f"mem.{upper.name}.I", _charged_bits(reads, transfers, upper) * upper.read_pj_per_bit)
+        _add(energy, f"mem.{level.name}.I", _charged_bits(writes, transfers, level, bi) * level.write_pj_per_bit)
+        _add(energy, f"mem.{upper.name}.I", _charged_bits(reads, transfers, upper, bi) * upper.read_pj_per_bit)
         level_bits[level.name] = level_bits[level.name] + writes
         level_bits[upper.name] = level_bits[upper.name] + reads
     lowest = levels[0]
     array_bits = total_activations * rows_m * bi
     if home == 0 and lowest.per == "shared":
         array_bits = array_bits / np.maximum(f["mk"], 1)  # one read broadcast to the K-unrolled macros
-    _add(energy, f"mem.{lowest.name}.I", _charged_bits(array_bits, total_activations, lowest)
+    _add(energy, f"mem.{lowest.name}.I", _charged_bits(array_bits, total_activations, lowest, bi)
          * lowest.read_pj_per_bit)
     level_bits[lowest.name] = level_bits[lowest.name] + array_bits * np.ones(n)
 
@@ -371,8 +378,8 @@ def _output_energy(levels, home, positions, o_tiles, fetches, cols_m, bo, psum, 
     firsts = outputs_per_macro * macros_used  # first contribution to each output: nothing to read
     rereads = np.maximum(writes - firsts, 0.0)
     _add(energy, f"mem.{lowest.name}.O",
-         _charged_bits(writes * psum, total_activations, lowest) * lowest.write_pj_per_bit
-         + _charged_bits(rereads * psum, np.maximum(total_activations, 1), lowest) * lowest.read_pj_per_bit)
+         _charged_bits(writes * psum, total_activations, lowest, psum) * lowest.write_pj_per_bit
+         + _charged_bits(rereads * psum, total_activations, lowest, psum) * lowest.read_pj_per_bit)
     level_bits[lowest.name] = level_bits[lowest.name] + (writes + rereads) * psum * np.ones(n)
     for j in range(home):
         level, upper = levels[j], levels[j + 1]
@@ -383,12 +390,11 @@ def _output_energy(levels, home, positions, o_tiles, fetches, cols_m, bo, psum, 
         partial = np.maximum(elements - finals, 0.0)
         up_bits = finals * bo + partial * psum
         down_bits = partial * psum
-        _add(energy, f"mem.{level.name}.O",
-             _charged_bits(up_bits, evictions, level) * level.read_pj_per_bit
-             + _charged_bits(down_bits, evictions, level) * level.write_pj_per_bit)
-        _add(energy, f"mem.{upper.name}.O",
-             _charged_bits(up_bits, evictions, upper) * upper.write_pj_per_bit
-             + _charged_bits(down_bits, evictions, upper) * upper.read_pj_per_bit)
+        for lv, up_cost, down_cost in ((level, level.read_pj_per_bit, level.write_pj_per_bit),
+                                       (upper, upper.write_pj_per_bit, upper.read_pj_per_bit)):
+            up = (_charged_bits(finals * bo, evictions, lv, bo) + _charged_bits(partial * psum, evictions, lv, psum)
+                  if lv.per in ("row", "column") else _charged_bits(up_bits, evictions, lv))
+            _add(energy, f"mem.{lv.name}.O", up * up_cost + _charged_bits(down_bits, evictions, lv, psum) * down_cost)
         level_bits[level.name] = level_bits[level.name] + up_bits + down_bits
         level_bits[upper.name] = level_bits[upper.name] + up_bits + down_bits
 
