@@ -1,0 +1,252 @@
+"""Predict a published chip's 1-bit-normalised TOPS/W and TOPS/mm2 with the paper's macro model.
+
+Each chip row becomes one :class:`imcbench.macro.model.MacroParams` entry (all rows evaluated at once)
+describing ONE BANK INVOCATION, the unit of the source's bookkeeping: N_ADC ADCs (DIMC: adder trees)
+each produce an N-long dot product of B_x-bit inputs and B_w-bit weights, i.e.
+``ops = 2 N N_ADC B_x B_w`` one-bit operations (Shanbhag and Roy, CICC 2022). Then
+
+    TOPS/W (1b)   = ops / E_invocation             (E in pJ)
+    TOPS/mm2 (1b) = ops / t_clk / A_bank / 1000    (t in ns, A in mm2)
+
+Mapping of the chip's columns onto the model (paper symbols: D2 rows, D1 weight columns, Bw, Bi, Bc):
+
+============  ============================================  ===============================================
+model         AIMC rows (IS, QS, QR, QS-QR)                 DIMC rows
+============  ============================================  ===============================================
+D2 (rows)     R, cells on one ADC column (bit-line height:  N, the adder-tree inputs
+              bit-line energy, ADC delay)
+rows used     N (R_C if N is blank): rows driven and        N
+              summed per conversion (DAC, multipliers)
+D1 x Bw       N_ADC x C_C physical columns active per       D1 = N_ADC trees, Bw = B_w
+              cycle, Bw = 1 (the B_w weight bits reach the
+              ADC already combined, in analog)
+Bi = Bc       B_x: one invocation = one model cycle (the    B_x (Bc > 1: the paper's Bc parallel trees
+              shift-add over several invocations lies       and place-value adder)
+              outside the bank, as in the source's figures)
+B_ADC         B_ADC; blank: the paper's rule                (no ADC)
+              B_x + 0.5 log2(N), never rounded
+cells area    CACTI area of N_row x N_col cells x the cell-type area ratio (transistor count / 6 for
+              SRAM-like cells, NVM_CELL_AREA_RATIO for eNVM)
+============  ============================================  ===============================================
+
+Three count corrections follow from the chip's structure, not from fitting:
+
+* an ADC converts the C_C columns it combines once: ADC energy and area / C_C;
+* an input drives its row once for all C columns sharing an ADC (the column results are held and
+  converted in turn), while an invocation converts C_C of them: DAC energy x C_C / C;
+* every AIMC bank cell carries its compute devices: multiplier area over all N_row x N_col cells (the
+  paper's one NAND per cell).
+
+The model is the paper's (Sun et al., ICCAD 2023) unchanged; a :class:`~imcbench.validation.calibration.
+Calibration` only multiplies its components (see :func:`~imcbench.validation.calibration.apply_calibration`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from imcbench.macro import model
+from imcbench.macro.cells import cell_array_area
+from imcbench.macro.components import adc_bits_paper_rule
+from imcbench.tech import Technology
+from imcbench.validation.chips import PublishedChip
+
+if TYPE_CHECKING:
+    from imcbench.validation.calibration import Calibration
+
+REF_CELL_TRANSISTORS = 6  # the CACTI cell array of the paper is a 6T SRAM
+NVM_CELL_AREA_RATIO = 0.25  # 1T1R / 1T1MTJ / flash cell vs a 6T SRAM cell: ~30-40 F2 vs ~120-150 F2 (IRDS 2020 tables)
+CAPACITOR_TRANSISTOR_EQUIV = 1.0  # a compute capacitor over a cell counted as one transistor of area (assumption)
+LOGIC_CELL_EXTRA = "+D"  # cell-type suffix of DIMC cells with local logic (counted by the model's multipliers)
+
+
+@dataclass(frozen=True)
+class ChipComponents:
+    """The uncalibrated macro model of many chip rows, one bank invocation each, by component.
+
+    ``energy_pj`` per invocation, ``area_mm2`` of the bank, ``delay_ns`` of the invocation (the
+    model's clock period), ``ops`` one-bit operations per invocation. Arrays share one shape (rows).
+    """
+
+    rows: np.ndarray  # PublishedChip.row of each entry
+    kind: np.ndarray  # 'aimc' / 'dimc'
+    compute_model: np.ndarray  # IS, QS, QR, QS-QR, DIMC
+    cell_family: np.ndarray  # SRAM, eDRAM, ReRAM, PCM, MRAM, Flash, ...
+    node_nm: np.ndarray
+    imc_processor: np.ndarray  # bool: the figures are those of a whole IMC processor
+    ops: np.ndarray
+    energy_pj: dict[str, np.ndarray]
+    area_mm2: dict[str, np.ndarray]
+    delay_ns: dict[str, np.ndarray]
+    adc_bits: np.ndarray  # used (given or by the paper's rule); NaN for DIMC
+    adc_bits_from_rule: np.ndarray  # True where B_ADC was blank
+
+
+def cell_area_ratio(cell_type: str, family: str) -> float:
+    """Area of one bit-cell relative to the 6T SRAM cell of CACTI, unitless.
+
+    SRAM / eDRAM cells: transistor count / 6, a capacitor counted as CAPACITOR_TRANSISTOR_EQUIV
+    transistors ('10T1C' -> 11/6; '6T+D' -> 1: the '+D' logic is the model's multiplier area).
+    eNVM cells (ReRAM, PCM, MRAM, Flash): NVM_CELL_AREA_RATIO. Unknown text: 1.
+    """
+    if family in ("ReRAM", "PCM", "MRAM", "Flash"):
+        return NVM_CELL_AREA_RATIO
+    text = cell_type.upper().replace(" ", "").split(LOGIC_CELL_EXTRA)[0]
+    transistors = sum(float(n) for n in re.findall(r"(\d+)T", text))
+    capacitors = sum(float(n) for n in re.findall(r"(\d+)C", text))
+    if transistors <= 0:
+        return 1.0
+    return (transistors + CAPACITOR_TRANSISTOR_EQUIV * capacitors) / REF_CELL_TRANSISTORS
+
+
+def chip_components(chips: list[PublishedChip]) -> ChipComponents:
+    """The paper's macro model evaluated for the modelable AIMC / DIMC rows of ``chips`` (vectorized)."""
+    use = [c for c in chips if c.modelable and c.kind in ("aimc", "dimc")]
+    f = pd.DataFrame([{"row": c.row, "kind": c.kind, "cm": c.compute_model, "family": c.cell_family,
+                       "proc": c.imc_processor, "node": c.node_nm, "vdd": c.vdd, "n_row": c.rows,
+                       "n_col": c.cols, "bx": c.input_bits, "bw": c.weight_bits, "adc": c.adc_bits,
+                       "n": c.dot_length, "r": c.rows_per_adc, "cc": c.cols_per_cycle, "c": c.cols_per_adc,
+                       "n_adc": c.n_adc,
+                       "cell_ratio": cell_area_ratio(c.cell_type, c.cell_family)} for c in use])
+    if f.empty:
+        return _no_components()
+    aimc = (f.kind == "aimc").to_numpy()
+    n = f.n.to_numpy(float)
+    bx, bw = f.bx.to_numpy(float), f.bw.to_numpy(float)
+    n_adc = f.n_adc.to_numpy(float)
+    # AIMC: C_C columns per conversion (default 1); bit-line of R cells (default N_row, at least N)
+    cc = np.where(aimc, np.nan_to_num(f.cc.to_numpy(float), nan=1.0).clip(min=1.0), 1.0)
+    shared_cols = np.fmax(np.nan_to_num(f.c.to_numpy(float), nan=1.0), cc)  # C >= C_C columns per ADC
+    r = np.fmax(np.where(np.isfinite(f.r), f.r, f.n_row).astype(float), n)
+    rule = aimc & ~np.isfinite(f.adc.to_numpy(float))
+    adc_bits = np.where(rule, adc_bits_paper_rule(bx, n), f.adc.to_numpy(float))
+    tech = Technology(f.node.to_numpy(float), f.vdd.to_numpy(float))
+    cells_area = cell_array_area(f.n_row.to_numpy(float), f.n_col.to_numpy(float), tech) * f.cell_ratio.to_numpy()
+    p = model.MacroParams(
+        is_aimc=aimc, rows=np.where(aimc, r, n), weight_cols=np.where(aimc, n_adc * cc, n_adc),
+        weight_bits=np.where(aimc, 1.0, bw), input_bits=bx, bits_per_cycle=bx,
+        adc_bits=np.where(aimc, adc_bits, 0.0), cells_area_mm2=cells_area, tech=tech)
+    energy = model.energy_per_cycle(p, rows_used=n)
+    area = model.area_by_component(p)
+    delay = model.delay_by_component(p)
+    energy["adc"] = energy["adc"] / cc
+    energy["dac"] = energy["dac"] * cc / shared_cols
+    area["adc"] = area["adc"] / cc
+    bank_cells = f.n_row.to_numpy(float) * f.n_col.to_numpy(float)
+    area["multipliers"] = np.where(aimc, area["multipliers"] * bank_cells / (r * n_adc * cc), area["multipliers"])
+    return ChipComponents(rows=f.row.to_numpy(int), kind=f.kind.to_numpy(str), compute_model=f.cm.to_numpy(str),
+                          cell_family=f.family.to_numpy(str), node_nm=f.node.to_numpy(float),
+                          imc_processor=f.proc.to_numpy(bool), ops=2 * n * n_adc * bx * bw,
+                          energy_pj=energy, area_mm2=area, delay_ns=delay,
+                          adc_bits=np.where(aimc, adc_bits, np.nan), adc_bits_from_rule=rule)
+
+
+def _no_components() -> ChipComponents:
+    empty = np.zeros(0)
+    text = empty.astype(str)
+    return ChipComponents(rows=empty.astype(int), kind=text, compute_model=text, cell_family=text, node_nm=empty,
+                          imc_processor=empty.astype(bool), ops=empty, energy_pj={}, area_mm2={}, delay_ns={},
+                          adc_bits=empty, adc_bits_from_rule=empty.astype(bool))
+
+
+def figures_of(comp: ChipComponents, energy_pj: dict, area_mm2: dict, delay_ns: dict) -> tuple[np.ndarray, np.ndarray]:
+    """1b-normalised (TOPS/W, TOPS/mm2) of ``comp``'s rows from (possibly calibrated) components."""
+    if len(comp.ops) == 0:
+        return np.zeros(0), np.zeros(0)
+    energy = sum(energy_pj.values())
+    area = sum(area_mm2.values())
+    delay = sum(delay_ns.values())
+    return comp.ops / energy, comp.ops / delay / area / 1e3
+
+
+@dataclass(frozen=True)
+class ChipPrediction:
+    """Model vs reported figures of one chip row (1b-normalised). ``*_model`` under the chosen calibration,
+    ``*_paper`` under the uncalibrated paper model; ``*_factor`` the model's x/÷ uncertainty (NaN: none)."""
+
+    row: int
+    index: int | None
+    chip_id: str
+    title: str
+    year: int | None
+    node_nm: float
+    architecture: str
+    compute_model: str
+    kind: str
+    cell_family: str
+    is_sram: bool
+    tops_per_w_reported: float
+    tops_per_w_model: float
+    tops_per_w_paper: float
+    tops_per_w_factor: float
+    tops_per_mm2_reported: float
+    tops_per_mm2_model: float
+    tops_per_mm2_paper: float
+    tops_per_mm2_factor: float
+    adc_bits_used: float
+    adc_bits_from_rule: bool
+    modeled: bool
+    reason: str
+
+    @property
+    def tops_per_w_ratio(self) -> float:
+        return self.tops_per_w_model / self.tops_per_w_reported
+
+    @property
+    def tops_per_mm2_ratio(self) -> float:
+        return self.tops_per_mm2_model / self.tops_per_mm2_reported
+
+    def to_dict(self) -> dict:
+        data = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        data["tops_per_w_ratio"] = self.tops_per_w_ratio
+        data["tops_per_mm2_ratio"] = self.tops_per_mm2_ratio
+        return data
+
+
+def predict_chips(chips: list[PublishedChip], calibration: "Calibration | None" = None) -> list[ChipPrediction]:
+    """Predict every row of ``chips``; rows the model cannot describe come back with ``modeled=False``.
+
+    ``calibration=None`` is the paper's uncalibrated model (then ``*_model == *_paper``).
+    """
+    from imcbench.validation.calibration import apply_calibration  # calibration builds on this module
+
+    comp = chip_components(chips)
+    paper_w, paper_d = figures_of(comp, comp.energy_pj, comp.area_mm2, comp.delay_ns)
+    model_w, model_d = paper_w, paper_d
+    spread_w = spread_d = np.full(len(comp.rows), np.nan)
+    if calibration is not None and len(comp.rows):
+        cal = apply_calibration(comp.energy_pj, comp.area_mm2, comp.compute_model, calibration,
+                                cell_family=comp.cell_family, node_nm=comp.node_nm,
+                                imc_processor=comp.imc_processor, delay_by_component=comp.delay_ns)
+        model_w, model_d = figures_of(comp, cal.energy_pj, cal.area_mm2, cal.delay_ns)
+        spread_w = calibration.spread("tops_per_w", comp.compute_model)
+        spread_d = calibration.spread("tops_per_mm2", comp.compute_model)
+    position = {int(r): i for i, r in enumerate(comp.rows)}
+    out = []
+    for chip in chips:
+        i = position.get(chip.row)
+        modeled = i is not None
+        pick = (lambda a: float(a[i])) if modeled else (lambda a: math.nan)  # noqa: E731
+        reason = chip.reason or ("" if modeled else "not an AIMC or DIMC macro")
+        out.append(ChipPrediction(
+            row=chip.row, index=chip.index, chip_id=chip.chip_id, title=chip.title, year=chip.year,
+            node_nm=chip.node_nm, architecture=chip.architecture, compute_model=chip.compute_model, kind=chip.kind,
+            cell_family=chip.cell_family, is_sram=chip.is_sram,
+            tops_per_w_reported=chip.tops_per_w, tops_per_w_model=pick(model_w), tops_per_w_paper=pick(paper_w),
+            tops_per_w_factor=pick(spread_w), tops_per_mm2_reported=chip.tops_per_mm2,
+            tops_per_mm2_model=pick(model_d), tops_per_mm2_paper=pick(paper_d), tops_per_mm2_factor=pick(spread_d),
+            adc_bits_used=pick(comp.adc_bits), adc_bits_from_rule=bool(modeled and comp.adc_bits_from_rule[i]),
+            modeled=modeled, reason=reason))
+    return out
+
+
+def predictions_frame(predictions: list[ChipPrediction]) -> pd.DataFrame:
+    """The predictions as a DataFrame, one row per chip row (the CSV that ``imcbench validate --out`` writes)."""
+    columns = list(ChipPrediction.__dataclass_fields__) + ["tops_per_w_ratio", "tops_per_mm2_ratio"]
+    return pd.DataFrame([p.to_dict() for p in predictions], columns=columns)
