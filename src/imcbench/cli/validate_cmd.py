@@ -168,8 +168,13 @@ def _print_unmodeled(predictions: list[ChipPrediction]) -> None:
     if not rows:
         return
     console.print(f"[bold]{len(rows)} rows not modeled[/]:")
+    digital = [p for p in rows if p.kind == "digital" and p.reason.startswith("digital accelerator")]
+    if digital:
+        console.print(f"  {len(digital)} digital accelerator rows (context for the landscape figure, not predicted): "
+                      f"rows {', '.join(str(p.row) for p in digital)}", highlight=False)
     for p in rows:
-        console.print(f"  row {p.row} (Index {p.index}, {p.architecture or '?'}): {p.reason}", highlight=False)
+        if p not in digital:
+            console.print(f"  row {p.row} (Index {p.index}, {p.architecture or '?'}): {p.reason}", highlight=False)
 
 
 def _print_parameters(calib: Calibration) -> None:

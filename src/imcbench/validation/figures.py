@@ -23,9 +23,18 @@ YEAR_PERIODS = ((2018, 2019, "2018-19", "o"), (2020, 2021, "2020-21", "s"), (202
 BANDS = ((1.0, "1:1"), (1.5, "1.5x"), (2.0, "2x"))
 
 
-def validation_figures(predictions: list[ChipPrediction] | pd.DataFrame, *, model_label: str = "calibrated"
-                       ) -> list[FigureSpec]:
-    """The validation figures of ``predictions`` (from `predict_chips`, or its DataFrame)."""
+def validation_figures(predictions: list[ChipPrediction] | pd.DataFrame | None = None, *,
+                       model_label: str = "calibrated") -> list[FigureSpec]:
+    """The validation figures of ``predictions`` (from `predict_chips`, or its DataFrame).
+
+    ``None``: the training chips of ../shared under the packaged default calibration.
+    """
+    if predictions is None:
+        from imcbench.validation.calibration import load_calibration
+        from imcbench.validation.chips import load_chips
+        from imcbench.validation.predict import predict_chips
+
+        predictions = predict_chips(load_chips(), load_calibration("default"))
     frame = predictions if isinstance(predictions, pd.DataFrame) else predictions_frame(predictions)
     modeled = frame[frame.modeled.astype(bool)]
     figures = [model_vs_reported(modeled, metric, model_label) for metric in METRICS]
