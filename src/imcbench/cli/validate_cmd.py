@@ -127,7 +127,7 @@ def _fmt(value: float, digits: int = 3) -> str:
 
 def _print_rows(predictions: list[ChipPrediction]) -> None:
     table = Table(title="model vs reported (1b-normalised); ratio = model / reported")
-    for header in ("row", "Index", "model", "cell", "nm", "TOPS/W rep", "model", "ratio", "paper ratio",
+    for header in ("row", "Index", "compute", "memory", "nm", "TOPS/W rep", "model", "ratio", "paper ratio",
                    "TOPS/mm2 rep", "model", "ratio", "paper ratio"):
         table.add_column(header, justify="right")
     for p in predictions:
