@@ -7,7 +7,7 @@ Units: energy pJ, latency in clock cycles and ns (cycles x t_clk), area mm2, thr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -169,8 +169,14 @@ def evaluate(network: Network | str | Path, system: System | str | Path,
     area = system.area_mm2_by_component()
     area_total = float(sum(area.values()))
     homes = place_activations(network, system)
-    layers = tuple(_layer_result(map_layer(layer, system, objective, homes[layer.name]), macro_result.tclk_ns,
-                                 area_total) for layer in network)
+    mapped: dict[tuple, LayerMapping] = {}  # repeated blocks (ResNet stages) are mapped once
+    layers = []
+    for layer in network:
+        key = (replace(layer, name="", inputs=()), homes[layer.name])
+        if key not in mapped:
+            mapped[key] = map_layer(layer, system, objective, homes[layer.name])
+        layers.append(_layer_result(replace(mapped[key], layer=layer), macro_result.tclk_ns, area_total))
+    layers = tuple(layers)
     return NetworkResult(network=network.name, system=system.name, objective=objective,
                          tclk_ns=macro_result.tclk_ns, area_mm2=area_total, area_breakdown_mm2=area, layers=layers)
 

@@ -49,7 +49,8 @@ def validate(model: type[BaseModel], data: Any, source: str) -> BaseModel:
 
 def describe_validation_error(exc: ValidationError, model: type[BaseModel]) -> str:
     """The first error of ``exc`` as 'field x.y: message', suggesting the closest valid key name."""
-    errors = exc.errors()
+    # a misspelt key also makes the real key "missing": report the unknown key first, it is the cause
+    errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
     loc = ".".join(str(part) for part in first["loc"]) or "(top level)"
     message = first["msg"]
