@@ -54,50 +54,55 @@ def quantize_levels(v, lo, step, levels):
 
 def value_error_moments(value, noise_sd, lo, step, levels):
     """E[e], E[e^2] of e = ADC(value + noise) - value, noise ~ N(0, noise_sd^2); arrays broadcast."""
+    value, noise_sd, lo, step, levels = np.broadcast_arrays(value, noise_sd, lo, step, levels)
     direct = quantize_levels(value, lo, step, levels) - value
-    sd = np.maximum(noise_sd, 1e-12)
-    # noise above one step: uniform granular error (variance step^2/12) between the saturation
-    # thresholds, a constant level beyond them
+    first, second = direct.copy(), direct**2
+    smooth = noise_sd >= step
+    if np.any(smooth):
+        first[smooth], second[smooth] = _smooth(value[smooth], noise_sd[smooth], lo[smooth], step[smooth],
+                                                levels[smooth])
+    coarse = (noise_sd > 0) & ~smooth
+    if np.any(coarse):
+        first[coarse], second[coarse] = _binned(value[coarse], noise_sd[coarse], lo[coarse], step[coarse],
+                                                levels[coarse])
+    return first, second
+
+
+def _smooth(value, sd, lo, step, levels):
+    """Noise above one step: uniform granular error (variance step^2/12) between the saturation
+    thresholds, a constant level beyond them."""
     z_lo = (lo - 0.5 * step - value) / sd
     z_hi = (lo + (levels - 0.5) * step - value) / sd
-    lo_m = _normal_moments(-np.inf, z_lo)
-    hi_m = _normal_moments(z_hi, np.inf)
-    gr_m = _normal_moments(z_lo, z_hi)
+    lo_m0 = ndtr(z_lo)
+    hi_m0 = ndtr(-z_hi)
+    gr_m0, gr_m1, gr_m2 = _normal_moments(z_lo, z_hi)
     h_lo, h_hi = lo - value, lo + (levels - 1) * step - value
-    smooth1 = h_lo * lo_m[0] + h_hi * hi_m[0] + sd * gr_m[1]
-    smooth2 = (h_lo**2 * lo_m[0] + h_hi**2 * hi_m[0] + step**2 / 12 * gr_m[0] + sd**2 * gr_m[2])
-    first = np.where(noise_sd <= 0, direct, smooth1)
-    second = np.where(noise_sd <= 0, direct**2, smooth2)
-    coarse = (noise_sd > 0) & (noise_sd < step)
-    if np.any(coarse):
-        b1, b2 = _binned(*np.broadcast_arrays(value, sd, lo, step, levels), coarse)
-        first, second = np.where(coarse, b1, first), np.where(coarse, b2, second)
+    first = h_lo * lo_m0 + h_hi * hi_m0 + sd * gr_m1
+    second = h_lo**2 * lo_m0 + h_hi**2 * hi_m0 + step**2 / 12 * gr_m0 + sd**2 * gr_m2
     return first, second
 
 
-def _binned(value, sd, lo, step, levels, where):
-    """Error moments summed bin by bin (noise below one step: at most 18 bins under +-8 sigma)."""
-    first, second = np.zeros(value.shape), np.zeros(value.shape)
-    idx_where = np.flatnonzero(where)
-    v, s, lo_, st, lv = (a.ravel()[idx_where] for a in (value, sd, lo, step, levels))
-    chunk = max(1, CHUNK_ELEMENTS // MAX_WINDOW_BINS)
-    out1, out2 = np.empty(v.size), np.empty(v.size)
-    for i in range(0, v.size, chunk):
+def _binned(value, sd, lo, step, levels):
+    """Noise below one step: the error summed over the few ADC bins under +-8 sigma of noise."""
+    bins = int(min(MAX_WINDOW_BINS, np.ceil(2 * NOISE_SPAN * np.max(sd / step)) + 2))
+    chunk = max(1, CHUNK_ELEMENTS // bins)
+    first, second = np.empty(value.size), np.empty(value.size)
+    for i in range(0, value.size, chunk):
         sl = slice(i, i + chunk)
-        out1[sl], out2[sl] = _bin_window(v[sl], s[sl], lo_[sl], st[sl], lv[sl])
-    first.ravel()[idx_where], second.ravel()[idx_where] = out1, out2
+        first[sl], second[sl] = _bin_window(value[sl], sd[sl], lo[sl], step[sl], levels[sl], bins)
     return first, second
 
 
-def _bin_window(value, sd, lo, step, levels):
+def _bin_window(value, sd, lo, step, levels, bins):
     first_bin = np.clip(np.floor((value - NOISE_SPAN * sd - lo) / step + 0.5), 0, levels - 1)
-    k = first_bin[:, None] + np.arange(MAX_WINDOW_BINS)
+    k = first_bin[:, None] + np.arange(bins + 1)  # bin indices, one extra for the upper edge
     last = (levels - 1)[:, None]
-    lo_, st, v, s = lo[:, None], step[:, None], value[:, None], sd[:, None]
-    lower = np.where(k == 0, -np.inf, (lo_ + (k - 0.5) * st - v) / s)
-    upper = np.where(k >= last, np.inf, (lo_ + (k + 0.5) * st - v) / s)
-    mass = np.where(k <= last, _normal_moments(lower, upper)[0], 0.0)
-    err = lo_ + k * st - v
+    edges = (lo[:, None] + (k - 0.5) * step[:, None] - value[:, None]) / sd[:, None]
+    cdf = ndtr(edges)
+    cdf[:, 0] = np.where(first_bin == 0, 0.0, cdf[:, 0])
+    cdf[:, 1:] = np.where(k[:, 1:] > last, 1.0, cdf[:, 1:])  # the top bin extends to +infinity
+    mass = np.diff(cdf, axis=1)
+    err = lo[:, None] + np.minimum(k[:, :-1], last) * step[:, None] - value[:, None]
     return (mass * err).sum(axis=1), (mass * err**2).sum(axis=1)
 
 

@@ -82,7 +82,12 @@ def _input_slices(pm: ProgrammedMatrix, codes: np.ndarray) -> np.ndarray:
 
 def _column_signals(pm: ProgrammedMatrix, slices: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Analog column values (S, J, G, T, K): partial sums through the cells plus read noise."""
-    v = np.matmul(slices[:, None], pm.conductance[None])
+    n_slices, groups, trials, rows = slices.shape
+    n_cells, _, _, outputs = pm.conductance.shape
+    # one GEMM per row group: (S*T, n) @ (n, J*K), then back to (S, J, G, T, K)
+    lhs = slices.transpose(1, 0, 2, 3).reshape(groups, n_slices * trials, rows)
+    rhs = pm.conductance.transpose(1, 2, 0, 3).reshape(groups, rows, n_cells * outputs)
+    v = np.matmul(lhs, rhs).reshape(groups, n_slices, trials, n_cells, outputs).transpose(1, 3, 0, 2, 4)
     if pm.config.read_noise > 0:
         v = v + pm.config.read_noise * rng.standard_normal(v.shape)
     return v

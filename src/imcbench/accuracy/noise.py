@@ -41,6 +41,7 @@ from imcbench.errors import ImcbenchError
 
 ADC_RANGES = ("fixed", "calibrated")
 DEFAULT_CLIP_SIGMA = 4.0  # calibrated ADC range: mean +- 4 sigma of the partial sum (assumption)
+CLIP_SIGMA_CHOICES = (3.0, 4.0, 6.0, 8.0)  # ranges a per-layer calibration picks from (best SQNR kept)
 MIN_ADC_LEVELS = 2
 
 
@@ -192,6 +193,12 @@ def analytic_terms(dot_length, *, rows, adc_bits, bits_per_cycle=2, input_bits=8
     aimc = aimc.astype(bool)
     if np.any(n_dot < 1) or np.any(rows < 1):
         raise ImcbenchError("dot-product length and rows must be at least 1")
+    if not np.all(np.isin(rng_mode, ADC_RANGES)):
+        raise ImcbenchError(f"adc_range must be one of {', '.join(ADC_RANGES)}")
+    if np.any(aimc & ((adc < 1) | (adc > 16) | ~np.isfinite(adc))):
+        raise ImcbenchError("adc_bits must be in 1..16 for AIMC designs")
+    if np.any((bc < 1) | (bc > bi) | (bcell < 1) | (bcell > bw)):
+        raise ImcbenchError("bits per cycle must be in 1..input bits and bits per cell in 1..weight bits")
 
     x = _stacked(operands.input_moments, bi, bc)
     w = _stacked(operands.weight_moments, bw, bcell)
@@ -203,11 +210,15 @@ def analytic_terms(dot_length, *, rows, adc_bits, bits_per_cycle=2, input_bits=8
     groups = np.ceil(n_dot / rows)
     n = np.maximum(np.rint(n_dot / groups), 1.0)  # active rows per conversion (groups balanced)
     adc_err = np.zeros_like(signal)
-    if aimc.any():
-        a = np.flatnonzero(aimc)
-        adc_err[a] = _adc_error(n[a], groups[a], rows[a], adc[a], bc[a], bcell[a], read[a], cell[a],
-                                rng_mode[a] == "fixed", k_clip[a], _subset(x, a), _subset(w, a), io_mean[a],
-                                lambda *key: _partial_sum_pmfs(operands, *key))
+    if aimc.any():  # each distinct AIMC design once (sweeps repeat them: columns do not matter here)
+        fixed = rng_mode == "fixed"
+        aimc_idx = np.flatnonzero(aimc)
+        table = np.column_stack([a[aimc_idx] for a in (n_dot, rows, adc, bc, bcell, bi, bw, read, cell, fixed, k_clip)])
+        _, first, inverse = np.unique(table, axis=0, return_index=True, return_inverse=True)
+        u = aimc_idx[first]
+        adc_err[aimc_idx] = _adc_error(n[u], groups[u], rows[u], adc[u], bc[u], bcell[u], read[u], cell[u],
+                                       fixed[u], k_clip[u], _subset(x, u), _subset(w, u), io_mean[u],
+                                       lambda *key: _partial_sum_pmfs(operands, *key))[inverse.ravel()]
     return SqnrTerms(signal.reshape(shape), (io_var + io_mean**2).reshape(shape), adc_err.reshape(shape))
 
 

@@ -1,0 +1,166 @@
+"""``imcbench accuracy``: per-layer SQNR of a network on an AIMC macro, and digits accuracy vs ADC bits."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Optional
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from imcbench.cli.app import app, console, print_json
+from imcbench.errors import ImcbenchError
+
+DEFAULT_ADC_BITS = "2,3,4,5,6,8"
+
+
+class AdcRange(str, Enum):
+    calibrated = "calibrated"
+    fixed = "fixed"
+
+
+@app.command("accuracy")
+def accuracy_command(
+    hardware: Optional[str] = typer.Option(None, "--hardware", "-H",
+                                           help="hardware YAML or preset (its macro sets rows, bits per cycle, "
+                                                "precisions, and ADC bits unless --adc-bits is given)"),
+    network: str = typer.Option("resnet8", "--network", "-n", help="built-in network name or ONNX / YAML file"),
+    adc_bits: Optional[str] = typer.Option(None, "--adc-bits",
+                                           help=f"ADC resolutions to compare, comma separated (default "
+                                                f"{DEFAULT_ADC_BITS}, or the hardware's)"),
+    rows: Optional[int] = typer.Option(None, "--rows", help="rows activated per ADC conversion (default 256)"),
+    bits_per_cycle: Optional[int] = typer.Option(None, "--bits-per-cycle", help="input bits per cycle (default 2)"),
+    noise: float = typer.Option(0.0, "--noise", help="column read-noise sigma, in partial-sum LSB (one cell)"),
+    cell_sigma: float = typer.Option(0.0, "--cell-sigma", help="relative conductance sigma of a cell"),
+    adc_range: AdcRange = typer.Option(AdcRange.calibrated, "--adc-range",
+                                       help="calibrated (to the partial sums, best range per layer) or fixed "
+                                            "(full scale)"),
+    digits: bool = typer.Option(True, "--digits/--no-digits", help="train the digits MLP and CNN and simulate them"),
+    models: str = typer.Option("mlp,cnn", "--models", help="digits models to simulate, comma separated: mlp, cnn"),
+    seed: int = typer.Option(0, "--seed", help="Monte Carlo seed of the digits simulation"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """SQNR of every layer of a network and digits accuracy, against the ADC resolution of an AIMC macro."""
+    from imcbench.accuracy.digits import accuracy_vs_adc_bits, float_accuracies
+    from imcbench.accuracy.explore import CLIP_SIGMA_CHOICES
+    from imcbench.accuracy.noise import dot_length, layer_sqnr_db
+    from imcbench.macro import evaluate_macros
+    from imcbench.workload import load_workload
+
+    names = _parse_models(models) if digits else []
+    macro = _hardware_macro(hardware)
+    base = _base_config(macro, rows, bits_per_cycle, noise, cell_sigma, adc_range.value)
+    bits = _parse_bits(adc_bits) if adc_bits else ([float(macro.resolved_adc_bits)]
+                                                    if macro is not None and macro.kind == "aimc"
+                                                    else _parse_bits(DEFAULT_ADC_BITS))
+    for b in bits:
+        base.with_(adc_bits=b)  # validates each resolution with a clear message
+    net = load_workload(network)
+    bits_arr = np.asarray(bits, dtype=float)
+    layers = []
+    for layer in net.layers:
+        per_clip = [layer_sqnr_db(layer, base.rows, bits_arr, base.bits_per_cycle, base.input_bits,
+                                  base.weight_bits, base.read_noise, cell_sigma=base.cell_sigma,
+                                  adc_range=base.adc_range, clip_sigma=k)
+                    for k in (CLIP_SIGMA_CHOICES if base.adc_range == "calibrated" else (4.0,))]
+        dimc = base.with_(kind="dimc").sqnr_db(dot_length(layer))
+        layers.append({"name": layer.name, "kind": str(layer.kind), "dot_length": dot_length(layer),
+                       "conversions_per_output": int(np.ceil(dot_length(layer) / base.rows)),
+                       "sqnr_db": dict(zip(_keys(bits), np.max(per_clip, axis=0).tolist())), "dimc_sqnr_db": dimc})
+    frame = evaluate_macros("aimc", base.rows, base.rows, input_bits=base.input_bits, weight_bits=base.weight_bits,
+                            bits_per_cycle=base.bits_per_cycle, adc_bits=bits_arr)
+    data = {"macro": {**base.to_dict(), "adc_bits": bits}, "network": net.name, "adc_bits": bits, "layers": layers,
+            "energy_per_mac_fj": dict(zip(_keys(bits), frame["energy_per_mac_fj"].tolist())),
+            "tops_per_w": dict(zip(_keys(bits), frame["tops_per_w"].tolist()))}
+    if digits:
+        int_bits = sorted({int(round(b)) for b in bits})
+        points = accuracy_vs_adc_bits(base, int_bits, names, seed=seed)
+        data["digits"] = [{"model": p.model, "adc_bits": p.adc_bits, "accuracy": p.accuracy} for p in points]
+        data["float_accuracy"] = float_accuracies(names)
+    if as_json:
+        print_json(data)
+        return
+    _print(data)
+
+
+def _hardware_macro(hardware: str | None):
+    """The macro of a hardware file or preset, or None (flags only)."""
+    if hardware is None:
+        return None
+    try:
+        from imcbench.hardware import load_system
+    except ImportError:  # the hardware format is not available in this build
+        raise ImcbenchError("--hardware needs imcbench.hardware.load_system; give the macro with --rows, "
+                            "--bits-per-cycle and --adc-bits instead") from None
+    return load_system(hardware).macro
+
+
+def _base_config(macro, rows, bits_per_cycle, noise, cell_sigma, adc_range):
+    from imcbench.accuracy.noise import MvmConfig
+
+    if macro is not None and macro.kind != "aimc":
+        raise ImcbenchError("the hardware's macro is DIMC, which computes exactly; give an AIMC macro (or flags) "
+                            "to study ADC resolution")
+    settings = {"rows": 256, "bits_per_cycle": 2, "input_bits": 8, "weight_bits": 8}
+    if macro is not None:
+        settings.update(rows=macro.rows, bits_per_cycle=macro.bits_per_cycle, input_bits=macro.input_bits,
+                        weight_bits=macro.weight_bits)
+    if rows is not None:
+        settings["rows"] = rows
+    if bits_per_cycle is not None:
+        settings["bits_per_cycle"] = bits_per_cycle
+    return MvmConfig(read_noise=noise, cell_sigma=cell_sigma, adc_range=adc_range, **settings)
+
+
+def _parse_bits(text: str) -> list[float]:
+    try:
+        bits = [float(b) for b in text.split(",") if b.strip()]
+    except ValueError:
+        raise ImcbenchError(f"--adc-bits {text!r}: give numbers separated by commas, e.g. 4,6,8") from None
+    if not bits:
+        raise ImcbenchError("--adc-bits is empty; give resolutions such as 4,6,8")
+    return bits
+
+
+def _parse_models(text: str) -> list[str]:
+    from imcbench.accuracy.digits import MODELS
+
+    names = [m.strip().lower() for m in text.split(",") if m.strip()]
+    unknown = [m for m in names if m not in MODELS]
+    if not names or unknown:
+        raise ImcbenchError(f"--models {text!r}: choose from {', '.join(MODELS)}")
+    return list(dict.fromkeys(names))
+
+
+def _keys(bits) -> list[str]:
+    return [f"{b:g}" for b in bits]
+
+
+def _print(data: dict) -> None:
+    m = data["macro"]
+    console.print(f"[bold]AIMC macro[/] {m['rows']} rows per conversion, {m['bits_per_cycle']} b/cycle, "
+                  f"{m['input_bits']}b x {m['weight_bits']}b, 1 bit per cell; read noise {m['read_noise']:g} LSB, "
+                  f"cell sigma {m['cell_sigma']:g}, ADC range {m['adc_range']}")
+    keys = list(data["energy_per_mac_fj"])
+    table = Table(title=f"{data['network']}: SQNR per layer (dB) by ADC bits; DIMC = exact 8-bit arithmetic")
+    for header in ("layer", "kind", "C*FY*FX", *[f"{k} b" for k in keys], "DIMC"):
+        table.add_column(header, justify="left" if header in ("layer", "kind") else "right")
+    for layer in data["layers"]:
+        table.add_row(layer["name"], layer["kind"], str(layer["dot_length"]),
+                      *[f"{layer['sqnr_db'][k]:.1f}" for k in keys], f"{layer['dimc_sqnr_db']:.1f}")
+    table.add_row("[bold]worst layer", "", "", *[f"[bold]{min(l['sqnr_db'][k] for l in data['layers']):.1f}"
+                                                 for k in keys], "")
+    table.add_row("energy/MAC (fJ)", "", "", *[f"{data['energy_per_mac_fj'][k]:.1f}" for k in keys], "")
+    table.add_row("peak TOPS/W", "", "", *[f"{data['tops_per_w'][k]:.1f}" for k in keys], "")
+    console.print(table)
+    if "digits" not in data:
+        return
+    acc = Table(title="digits test accuracy (450 images) with every MVM through the macro")
+    bits = sorted({p["adc_bits"] for p in data["digits"]})
+    for header in ("model", "float", *[f"{b} b" for b in bits]):
+        acc.add_column(header, justify="left" if header == "model" else "right")
+    for model, float_acc in data["float_accuracy"].items():
+        row = {p["adc_bits"]: p["accuracy"] for p in data["digits"] if p["model"] == model}
+        acc.add_row(model, f"{float_acc:.3f}", *[f"{row[b]:.3f}" for b in bits])
+    console.print(acc)
