@@ -37,6 +37,14 @@ def test_table_output_names_the_worst_layer():
     assert "worst layer" in result.stdout and "64 rows" in result.stdout
 
 
+def test_sqnr_constraint_reports_cheapest_aimc_and_best_dimc():
+    result = run_cli("accuracy", "--no-digits", "--adc-bits", "6", "--min-sqnr", "20", "--json")
+    assert result.returncode == 0, result.stderr
+    found = result.json()["exploration"][0]
+    assert found["cheapest_aimc"]["min_sqnr_db"] >= 20 and found["best_dimc"]["kind"] == "dimc"
+    assert found["cheapest_aimc"]["energy_per_mac_fj"] < found["best_dimc"]["energy_per_mac_fj"]
+
+
 @pytest.mark.parametrize("args,needle", [
     (("--adc-bits", "four"), "--adc-bits"),
     (("--adc-bits", "40"), "adc_bits"),

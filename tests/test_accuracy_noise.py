@@ -4,10 +4,11 @@ Regimes of the analytic-vs-simulation grid (8-bit inputs and weights, 2 b/cycle,
 * ADC-limited: no noise, coarse ADCs, fixed full-scale and calibrated ranges;
 * noise-limited: read noise of 0.5-2 partial-sum LSB;
 * clipping: calibrated range of +-2 sigma (about 5 % of conversions saturate).
-Known limits, measured by ``benchmarks/accuracy_sqnr_check.py`` and left out of the 1 dB grid:
+Known limits, measured by ``benchmarks/bench_accuracy.py`` and left out of the 1 dB grid:
 noise-free fine ADCs with a +-4 sigma range, where the error is a rare saturation of the top input
-slice (the simulation needs about 1e6 outputs to converge; it then agrees within about 1 dB), and
-heavy clipping on 1024 rows (analytic optimistic by about 2.5 dB; see the last test).
+slice (the simulation scatters by +-2 dB between seeds even with 5e5 outputs; the analytic value sits
+inside that scatter, off by 1.2 dB at 16 rows), and heavy clipping on 1024 rows (analytic optimistic
+by up to about 1.2 dB; see the last test).
 """
 
 from __future__ import annotations
@@ -115,8 +116,10 @@ def test_layer_sqnr_is_vectorized_and_reads_the_layer_length():
     layer = Layer("c", "conv", K=16, C=16, OY=8, OX=8, FY=3, FX=3)
     rows, adc = np.array([64, 256, 256]), np.array([5.0, 6.0, np.nan])
     kind = np.array(["aimc", "aimc", "dimc"])
-    got = layer_sqnr_db(layer, rows, adc, np.array([2, 2, 1]), kind=kind, noise=0.2)
+    got = layer_sqnr_db(layer, rows, adc, np.array([2, 2, 1]), kind=kind, noise=0.2, clip_sigma=4.0)
+    best = layer_sqnr_db(layer, rows, adc, np.array([2, 2, 1]), kind=kind, noise=0.2)  # best of several ranges
     one = MvmConfig(rows=64, adc_bits=5, read_noise=0.2).sqnr_db(144)
+    assert np.all(best >= got - 1e-9)
     dimc = MvmConfig(kind="dimc", rows=256, bits_per_cycle=1).sqnr_db(144)
     assert got.shape == (3,)
     assert got[0] == pytest.approx(one) and got[2] == pytest.approx(dimc)
@@ -131,9 +134,10 @@ def test_empirical_operands_change_the_statistics():
     assert config.sqnr_db(64, sparse) == pytest.approx(simulated, abs=1.0)
 
 
-def test_known_limit_heavy_clipping_on_1024_rows_is_optimistic_by_under_3db():
+def test_heavy_clipping_on_1024_rows_is_slightly_optimistic():
     """Clipping at +-2 sigma on 1024 rows: columns sharing inputs clip together, an error correlation
-    beyond the linear (Bussgang) term the model keeps. Measured gap 2.5 dB; this guards it."""
+    beyond the linear (Bussgang) term the model keeps. Measured over seeds with 32k outputs: the
+    analytic SQNR is 0.1-1.2 dB above the simulation; this bounds it."""
     config = MvmConfig(rows=1024, adc_bits=7, adc_range="calibrated", clip_sigma=2.0)
-    gap = config.sqnr_db(1024) - monte_carlo_sqnr_db(1024, config, trials=64, outputs=64, seed=1)
-    assert 0.0 < gap < 3.0
+    gap = config.sqnr_db(1024) - monte_carlo_sqnr_db(1024, config, trials=512, outputs=64, seed=1)
+    assert -0.5 < gap < 1.5

@@ -50,12 +50,6 @@ def layer_sqnr_for_designs(design_frame: pd.DataFrame, layer, *, noise=None, cel
     ``clip_sigma``: the calibrated ADC range in sigmas, or several: each layer keeps the best (the
     best range shrinks with fewer ADC bits: the classic clipping-vs-granular trade-off).
     """
-    choices = np.atleast_1d(np.asarray(clip_sigma, dtype=float))
-    if adc_range == "calibrated" and choices.size > 1:
-        return np.max([layer_sqnr_for_designs(design_frame, layer, noise=noise, cell_sigma=cell_sigma,
-                                              adc_range=adc_range, clip_sigma=float(k), operands=operands)
-                       for k in choices], axis=0)
-    clip_sigma = float(choices[0])
     missing = [c for c in DESIGN_COLUMNS if c not in design_frame.columns]
     if missing:
         raise ImcbenchError(f"design frame lacks column(s) {', '.join(missing)}")

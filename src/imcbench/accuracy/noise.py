@@ -332,24 +332,28 @@ def _stacked(moments_of, bits: np.ndarray, digit_bits: np.ndarray) -> dict[str, 
 
 def layer_sqnr_db(layer_or_length, rows, adc_bits, bits_per_cycle, input_bits=8, weight_bits=8,
                   noise=0.0, *, kind="aimc", cell_sigma=0.0, bits_per_cell=1, adc_range="calibrated",
-                  clip_sigma=DEFAULT_CLIP_SIGMA, operands: OperandModel | None = None) -> np.ndarray:
+                  clip_sigma=CLIP_SIGMA_CHOICES, operands: OperandModel | None = None) -> np.ndarray:
     """Per-design SQNR (dB) of one layer: arrays of macro parameters in, an array of SQNR out.
 
     ``layer_or_length``: an :class:`imcbench.workload.Layer` (its dot-product length C*FY*FX) or
     that length; ``noise`` the column read-noise sigma (partial-sum LSB); ``kind`` 'aimc' / 'dimc'
-    (array or scalar; DIMC ignores the ADC and noise). NaN ``adc_bits`` (DIMC rows of a sweep) are
-    allowed where kind is 'dimc'.
+    (array or scalar; DIMC ignores the ADC and noise; NaN ``adc_bits`` are allowed there).
+    ``clip_sigma``: the calibrated ADC range in sigmas, or several to pick the best per design (a
+    per-layer calibration: the best range narrows as the ADC gets coarser).
     """
     length = dot_length(layer_or_length)
     is_aimc = np.asarray(kind) == "aimc"
     adc = np.where(is_aimc, np.asarray(adc_bits, dtype=float), 8.0)
     if np.any(is_aimc & ~np.isfinite(adc)):
         raise ImcbenchError("adc_bits must be finite for AIMC designs")
-    terms = analytic_terms(length, rows=rows, adc_bits=adc, bits_per_cycle=bits_per_cycle,
-                           input_bits=input_bits, weight_bits=weight_bits, bits_per_cell=bits_per_cell,
-                           read_noise=noise, cell_sigma=cell_sigma, adc_range=adc_range,
-                           clip_sigma=clip_sigma, is_aimc=is_aimc, operands=operands)
-    return terms.sqnr_db
+    choices = np.atleast_1d(np.asarray(clip_sigma, dtype=float))
+    if np.all(np.asarray(adc_range) == "fixed"):
+        choices = choices[:1]  # the range is not calibrated: clip_sigma plays no role
+    return np.max([analytic_terms(length, rows=rows, adc_bits=adc, bits_per_cycle=bits_per_cycle,
+                                  input_bits=input_bits, weight_bits=weight_bits, bits_per_cell=bits_per_cell,
+                                  read_noise=noise, cell_sigma=cell_sigma, adc_range=adc_range,
+                                  clip_sigma=float(k), is_aimc=is_aimc, operands=operands).sqnr_db
+                   for k in choices], axis=0)
 
 
 def dot_length(layer_or_length) -> int:

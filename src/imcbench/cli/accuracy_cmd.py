@@ -39,16 +39,22 @@ def accuracy_command(
     digits: bool = typer.Option(True, "--digits/--no-digits", help="train the digits MLP and CNN and simulate them"),
     models: str = typer.Option("mlp,cnn", "--models", help="digits models to simulate, comma separated: mlp, cnn"),
     seed: int = typer.Option(0, "--seed", help="Monte Carlo seed of the digits simulation"),
+    min_sqnr: Optional[float] = typer.Option(None, "--min-sqnr",
+                                             help="also find the cheapest AIMC design (rows x ADC bits x bits per "
+                                                  "cycle) whose worst layer reaches this SQNR (dB), and the best DIMC"),
+    max_drop: Optional[float] = typer.Option(None, "--max-drop",
+                                             help="also find the cheapest AIMC design keeping each digits model "
+                                                  "within this accuracy drop of float (e.g. 0.01)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """SQNR of every layer of a network and digits accuracy, against the ADC resolution of an AIMC macro."""
     from imcbench.accuracy.digits import accuracy_vs_adc_bits, float_accuracies
-    from imcbench.accuracy.explore import CLIP_SIGMA_CHOICES
+    from imcbench.accuracy.explore import cheapest_for_accuracy, cheapest_for_sqnr
     from imcbench.accuracy.noise import dot_length, layer_sqnr_db
     from imcbench.macro import evaluate_macros
     from imcbench.workload import load_workload
 
-    names = _parse_models(models) if digits else []
+    names = _parse_models(models) if digits or max_drop is not None else []
     macro = _hardware_macro(hardware)
     base = _base_config(macro, rows, bits_per_cycle, noise, cell_sigma, adc_range.value)
     bits = _parse_bits(adc_bits) if adc_bits else ([float(macro.resolved_adc_bits)]
@@ -60,14 +66,12 @@ def accuracy_command(
     bits_arr = np.asarray(bits, dtype=float)
     layers = []
     for layer in net.layers:
-        per_clip = [layer_sqnr_db(layer, base.rows, bits_arr, base.bits_per_cycle, base.input_bits,
-                                  base.weight_bits, base.read_noise, cell_sigma=base.cell_sigma,
-                                  adc_range=base.adc_range, clip_sigma=k)
-                    for k in (CLIP_SIGMA_CHOICES if base.adc_range == "calibrated" else (4.0,))]
+        sqnr = layer_sqnr_db(layer, base.rows, bits_arr, base.bits_per_cycle, base.input_bits, base.weight_bits,
+                             base.read_noise, cell_sigma=base.cell_sigma, adc_range=base.adc_range)
         dimc = base.with_(kind="dimc").sqnr_db(dot_length(layer))
         layers.append({"name": layer.name, "kind": str(layer.kind), "dot_length": dot_length(layer),
                        "conversions_per_output": int(np.ceil(dot_length(layer) / base.rows)),
-                       "sqnr_db": dict(zip(_keys(bits), np.max(per_clip, axis=0).tolist())), "dimc_sqnr_db": dimc})
+                       "sqnr_db": dict(zip(_keys(bits), sqnr.tolist())), "dimc_sqnr_db": dimc})
     frame = evaluate_macros("aimc", base.rows, base.rows, input_bits=base.input_bits, weight_bits=base.weight_bits,
                             bits_per_cycle=base.bits_per_cycle, adc_bits=bits_arr)
     data = {"macro": {**base.to_dict(), "adc_bits": bits}, "network": net.name, "adc_bits": bits, "layers": layers,
@@ -78,10 +82,21 @@ def accuracy_command(
         points = accuracy_vs_adc_bits(base, int_bits, names, seed=seed)
         data["digits"] = [{"model": p.model, "adc_bits": p.adc_bits, "accuracy": p.accuracy} for p in points]
         data["float_accuracy"] = float_accuracies(names)
+    if min_sqnr is not None:
+        data["exploration"] = [cheapest_for_sqnr(net.layers, min_sqnr, noise=noise, cell_sigma=cell_sigma,
+                                                 adc_range=base.adc_range).to_dict()]
+    if max_drop is not None:
+        if not 0 <= max_drop <= 1:
+            raise ImcbenchError(f"--max-drop {max_drop!r} must be an accuracy difference in [0, 1]")
+        data.setdefault("exploration", []).extend(
+            cheapest_for_accuracy(name, max_drop, read_noise=noise, cell_sigma=cell_sigma,
+                                  adc_range=base.adc_range, seed=seed).to_dict() for name in names or ["mlp"])
     if as_json:
         print_json(data)
         return
     _print(data)
+    for result in data.get("exploration", []):
+        _print_exploration(result)
 
 
 def _hardware_macro(hardware: str | None):
@@ -164,3 +179,21 @@ def _print(data: dict) -> None:
         row = {p["adc_bits"]: p["accuracy"] for p in data["digits"] if p["model"] == model}
         acc.add_row(model, f"{float_acc:.3f}", *[f"{row[b]:.3f}" for b in bits])
     console.print(acc)
+
+
+def _print_exploration(result: dict) -> None:
+    found = (f"{result['feasible_aimc']} of {result['aimc_designs']} AIMC designs qualify" if not result["notes"]
+             else "; ".join(result["notes"]))
+    table = Table(title=f"cheapest design for: {result['constraint']} ({found})")
+    for header in ("kind", "rows", "ADC b", "b/cycle", "TOPS/W", "TOPS/mm2", "fJ/MAC", "SQNR dB / accuracy"):
+        table.add_column(header, justify="left" if header == "kind" else "right")
+    for design in (result["cheapest_aimc"], result["best_dimc"]):
+        if design is None:
+            continue
+        quality = design.get("min_sqnr_db", design.get("accuracy"))
+        table.add_row(design["kind"], str(design["rows"]), "" if design["adc_bits"] is None else f"{design['adc_bits']:g}",
+                      str(design["bits_per_cycle"]), f"{design['tops_per_w']:.1f}", f"{design['tops_per_mm2']:.3f}",
+                      f"{design['energy_per_mac_fj']:.1f}", f"{quality:.3f}" if quality < 1.5 else f"{quality:.1f}")
+    console.print(table)
+    if result["cheapest_aimc"] is None:
+        console.print("no AIMC design of the grid meets the constraint")
