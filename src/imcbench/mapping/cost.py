@@ -147,12 +147,15 @@ def evaluate_candidates(layer: Layer, system: System, cand: Candidates, homes: H
     w_cell_bits = w_fills_tiles * w_unique0 * f["oxu"] * bw * macros_used  # diagonal copies written too
     energy["weights.cell_write"] = w_cell_bits * system.options.cell_write_pj_per_bit
     level_bits: dict[str, np.ndarray] = {m.name: np.zeros(len(cand)) for m in system.memories}
-    _weight_level_energy(w_levels, w_source_bits, w_unique0 * bw, w_tiles, fetches["W"], q_cells,
-                         w_distinct_macros, energy, level_bits)
-
-    # --- inputs and outputs: home level -> ... -> registers -> array ----------------------------
     homes = standalone_homes(layer, system) if homes is None else homes
     homes = {"I": homes.inputs, "O": homes.outputs}
+    if not layer.weight_is_constant:
+        # attention: the "weights" (K^T, V) are activations produced on chip; they are read where the
+        # layer's inputs live, then written into the cells for every inference
+        w_levels = (system.levels("I")[homes["I"]],)
+    _weight_level_energy(w_levels, w_source_bits, energy)
+
+    # --- inputs and outputs: home level -> ... -> registers -> array ----------------------------
     i_levels = system.levels("I")
     o_levels = system.levels("O")
     positions = _positions(system, i_levels, o_levels, homes, i_tiles * bi, o_tiles * psum, rows_m, cols_m,
@@ -328,8 +331,7 @@ def _positions(system: System, i_levels, o_levels, homes, i_bits, o_bits, rows_m
     return positions
 
 
-def _weight_level_energy(levels, source_bits, tile_bits0, w_tiles, fetches, q_cells, distinct, energy,
-                         level_bits) -> None:
+def _weight_level_energy(levels, source_bits, energy) -> None:
     """Weights read from their top level (and passed through any buffer below it) into the cells."""
     top = levels[-1]
     energy[f"mem.{top.name}.W"] = source_bits * top.read_pj_per_bit
