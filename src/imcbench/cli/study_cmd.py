@@ -1,0 +1,99 @@
+"""``imcbench study``: the paper's AIMC-vs-DIMC experiments, reproduced and extended, as a report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from imcbench.cli.app import app, console, err_console, print_json
+from imcbench.cli.macro_cmd import _parse_sizes
+from imcbench.errors import ImcbenchError
+from imcbench.study import BEYOND_PAPER, MLPERF_TINY, PAPER_SIZES, StudySettings
+
+DEFAULT_OUT = Path("imcbench_out") / "study"
+
+
+@app.command("study")
+def study_command(
+    out: Path = typer.Option(DEFAULT_OUT, "--out", help="output folder (report.html, CSV tables, figures)"),
+    networks: str = typer.Option(",".join(MLPERF_TINY), "--networks", help="the paper's networks, comma separated"),
+    extended: str = typer.Option(",".join(BEYOND_PAPER), "--extended",
+                                 help="networks beyond the paper ('' for none)"),
+    sizes: str = typer.Option(",".join(map(str, PAPER_SIZES)), "--sizes", help="square macro sizes (rows = cols)"),
+    input_bits: int = typer.Option(8, "--input-bits", help="activation precision, bits"),
+    weight_bits: int = typer.Option(8, "--weight-bits", help="weight precision, bits"),
+    aimc_bits_per_cycle: int = typer.Option(2, "--aimc-bits-per-cycle", help="AIMC input bits per cycle"),
+    node: float = typer.Option(28.0, "--node", help="technology node, nm"),
+    vdd: float = typer.Option(0.9, "--vdd", help="supply voltage, V"),
+    objective: str = typer.Option("energy", "--objective", help="mapper objective: energy, latency or edp"),
+    min_sqnr: Optional[float] = typer.Option(None, "--min-sqnr",
+                                             help="also find the best AIMC macro keeping every layer >= this SQNR (dB)"),
+    digits: bool = typer.Option(False, "--digits", help="add the digits-accuracy figures (about 10 s more)"),
+    jobs: int = typer.Option(2, "--jobs", help="processes drawing the PNG/SVG figures"),
+    force: bool = typer.Option(False, "--force", help="overwrite a study already in --out"),
+    as_json: bool = typer.Option(False, "--json", help="print the findings as JSON"),
+) -> None:
+    """Run the AIMC-vs-DIMC study (peak, layer types, networks) and write report.html with its figures."""
+    from imcbench.report.study_report import run_study
+
+    if objective not in ("energy", "latency", "edp"):
+        raise ImcbenchError(f"--objective {objective!r}: use energy, latency or edp")
+    settings = StudySettings(networks=_names(networks), extended_networks=_names(extended),
+                             sizes=tuple(_parse_sizes(sizes)), input_bits=input_bits, weight_bits=weight_bits,
+                             aimc_bits_per_cycle=aimc_bits_per_cycle, node_nm=node, vdd=vdd, objective=objective,
+                             min_sqnr_db=min_sqnr)
+    if not settings.networks:
+        raise ImcbenchError("--networks: give at least one network")
+    progress = (lambda message: None) if as_json else (
+        lambda message: err_console.print(f"[dim]... {message}[/]", highlight=False))
+    result = run_study(settings, out, extended=bool(settings.extended_networks), force=force, jobs=jobs,
+                       digits=digits, progress=progress)
+    if as_json:
+        print_json({"out": str(result.out_dir), "wall_s": result.wall_s,
+                    "findings": [f.to_dict() for f in result.findings]})
+        return
+    _print_findings(result)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in text.split(",") if n.strip())
+
+
+def _print_findings(result) -> None:
+    table = Table(title="Findings (our numbers)", show_lines=True)
+    table.add_column("", width=9)
+    table.add_column("finding")
+    for f in result.findings:
+        verdict = "[green]holds[/]" if f.holds else "[red]does not hold[/]"
+        table.add_row(verdict, f.statement + _key_numbers(f))
+    console.print(table)
+    peak = result.peak
+    aimc, dimc = peak[peak.kind == "aimc"], peak[peak.kind == "dimc"]
+    console.print(f"Peak TOPS/W, AIMC {aimc.rows.min()}..{aimc.rows.max()} rows: "
+                  f"{aimc.tops_per_w.min():.1f} -> {aimc.tops_per_w.max():.1f}; DIMC {dimc.tops_per_w.min():.2f} -> "
+                  f"{dimc.tops_per_w.max():.2f} (paper: 4.0 -> 49.8 and 7.19 -> 7.59)")
+    for name, reason in result.skipped.items():
+        console.print(f"[yellow]section {name} left out:[/] {reason}")
+    console.print(f"[bold]Study done in {result.wall_s:.1f} s[/] (the paper's authors needed tens of ZigZag runs "
+                  f"of minutes each). Report: {result.out_dir / 'report.html'}")
+
+
+def _key_numbers(finding) -> str:
+    n = finding.numbers
+    if finding.key == "dimc_density":
+        macro = n["macro_tops_per_mm2"]
+        return (f"\n  macro TOPS/mm2 DIMC {min(macro['dimc'].values()):.2f}-{max(macro['dimc'].values()):.2f} vs "
+                f"AIMC {min(macro['aimc'].values()):.2f}-{max(macro['aimc'].values()):.2f}")
+    if finding.key == "aimc_large_conv_pw":
+        return "".join(f"\n  {k}: AIMC {v['best_aimc_tops_per_w_large']} vs DIMC {v['best_dimc_tops_per_w']} TOPS/W"
+                       for k, v in n.items() if isinstance(v, dict) and "best_aimc_tops_per_w_large" in v)
+    if finding.key == "dimc_small_depthwise":
+        return "".join(f"\n  {lvl}: DIMC {n[lvl]['best_dimc_tops_per_w_small']} vs AIMC {n[lvl]['best_aimc_tops_per_w']}"
+                       " TOPS/W" for lvl in ("macro", "system"))
+    if finding.key == "energy_dominance":
+        return "".join(f"\n  {net} ({v['at']}): " + ", ".join(f"{g} {s:.0%}" for g, s in v["shares"].items())
+                       for net, v in n.items())
+    return ""
