@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Sequence
 
+LEGEND_INSIDE_MAX = 8  # more legend entries than this are drawn outside the plot area
 PALETTE = {"aimc": "#d62728", "dimc": "#1f77b4", "digital": "#7f7f7f", "model": "#2ca02c"}
 _CYCLE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
           "#bcbd22", "#17becf"]
@@ -131,7 +132,10 @@ def save_static(spec: FigureSpec, folder: Path | str) -> list[Path]:
     ax.set_ylabel(spec.y_label)
     ax.set_title(spec.title, fontsize=11)
     ax.grid(True, which="major", alpha=0.3)
-    if any(s.show_legend for s in spec.series) or spec.ref_lines:
+    entries = sum(s.show_legend for s in spec.series) + len(spec.ref_lines)
+    if entries > LEGEND_INSIDE_MAX:  # many series: the legend goes beside the axes, not over the data
+        ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    elif entries:
         ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
     paths = [folder / f"{spec.key}.png", folder / f"{spec.key}.svg"]
