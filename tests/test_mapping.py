@@ -183,3 +183,27 @@ def test_cli_evaluate_bad_inputs(cli, args, message):
     assert out.returncode == 2
     assert message in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_evaluate_many_equals_one_at_a_time():
+    import itertools
+
+    from imcbench.evaluate import evaluate_many
+
+    systems = [paper_system(kind, rows, node_nm=node, vdd=vdd, adc_bits=adc if kind == "aimc" else "paper",
+                            dram_pj_per_bit=dram)
+               for kind, rows, node, vdd, adc, dram in itertools.product(
+                   ["aimc", "dimc"], [64, 128], [22, 28], [0.8, 0.9], [5, 7], [3.7, 8.0])]
+    systems.append(hand_system())  # a structure of its own, in the middle of the list order
+    systems = systems[:7] + systems[-1:] + systems[7:-1]
+    many = evaluate_many("ds_cnn", systems)
+    for system, got in zip(systems, many):
+        alone = evaluate("ds_cnn", system)
+        assert got.system == system.name
+        assert got.energy_pj == pytest.approx(alone.energy_pj, rel=1e-12)
+        assert got.latency_cycles == alone.latency_cycles
+        assert got.tclk_ns == pytest.approx(alone.tclk_ns, rel=1e-12)
+        assert got.area_mm2 == pytest.approx(alone.area_mm2, rel=1e-12)
+        assert [layer.mapping["text"] for layer in got.layers] == [layer.mapping["text"] for layer in alone.layers]
+    # the technology and the DRAM energy changed the prices, so the results differ across the group
+    assert len({round(r.energy_pj) for r in many}) > len(many) // 2

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Sequence
 
 import pandas as pd
 
 from imcbench.errors import ImcbenchError
 from imcbench.hardware.config import load_system
 from imcbench.hardware.system import System
-from imcbench.mapping.mapper import LayerMapping, Objective, map_layer
+from imcbench.macro import peak
+from imcbench.mapping.cost import Pricing
+from imcbench.mapping.mapper import LayerMapping, Objective, map_layer_many
 from imcbench.mapping.placement import place_activations
+from imcbench.mapping.traffic import structure_key
 from imcbench.workload import Network, load_workload
 
 
@@ -160,25 +164,59 @@ def evaluate(network: Network | str | Path, system: System | str | Path,
     ``network`` may be a `Network`, a built-in name or an ONNX/YAML path; ``system`` a `System` or a
     hardware file (imcbench or ZigZag format).
     """
-    if not isinstance(network, Network):
-        network = load_workload(network)
     if not isinstance(system, System):
         system = load_system(system)
-    _check_preloaded_weights(network, system)
-    macro_result = system.macro.evaluate()
-    area = system.area_mm2_by_component()
-    area_total = float(sum(area.values()))
-    homes = place_activations(network, system)
-    mapped: dict[tuple, LayerMapping] = {}  # repeated blocks (ResNet stages) are mapped once
-    layers = []
+    return evaluate_many(network, [system], objective)[0]
+
+
+def evaluate_many(network: Network | str | Path, systems: Sequence[System],
+                  objective: Objective = "energy") -> list[NetworkResult]:
+    """:func:`evaluate` for many systems at once, in their order.
+
+    Systems that share a structure (same array geometry, memory sizes and mapping options; they may
+    differ in technology, ADC resolution, memory energies and bandwidths) share the traffic analysis of
+    every layer, which is then priced for each of them in one numpy pass: this is what makes large
+    sweeps fast. The results are identical to calling :func:`evaluate` one system at a time.
+    """
+    if not isinstance(network, Network):
+        network = load_workload(network)
+    results: list[NetworkResult | None] = [None] * len(systems)
+    groups: dict[tuple, list[int]] = {}
+    for i, system in enumerate(systems):
+        _check_preloaded_weights(network, system)
+        groups.setdefault(structure_key(system), []).append(i)
+    for members in groups.values():
+        group = [systems[i] for i in members]
+        pricing = Pricing.of(group)
+        per_system = _map_network(network, pricing, objective)
+        macros = peak(pricing.params(1))  # clock period and macro area of every system at once
+        for s, (i, system, layers) in enumerate(zip(members, group, per_system)):
+            area = {f"macro.{k}": float(v[s, 0]) for k, v in macros.area_mm2.items()} | system.memory_area_mm2()
+            results[i] = _network_result(network, system, objective, layers, float(macros.t_clk[s, 0]), area)
+    return results
+
+
+def _map_network(network: Network, pricing: Pricing, objective: Objective) -> list[list[LayerMapping]]:
+    """The mapped layers of ``network`` for each system of one structure group."""
+    systems = pricing.systems
+    homes = place_activations(network, systems[0])
+    mapped: dict[tuple, list[LayerMapping]] = {}  # repeated blocks (ResNet stages) are mapped once
+    per_system: list[list[LayerMapping]] = [[] for _ in systems]
     for layer in network:
         key = (replace(layer, name="", inputs=()), homes[layer.name])
         if key not in mapped:
-            mapped[key] = map_layer(layer, system, objective, homes[layer.name])
-        layers.append(_layer_result(replace(mapped[key], layer=layer), macro_result.tclk_ns, area_total))
-    layers = tuple(layers)
-    return NetworkResult(network=network.name, system=system.name, objective=objective,
-                         tclk_ns=macro_result.tclk_ns, area_mm2=area_total, area_breakdown_mm2=area, layers=layers)
+            mapped[key] = map_layer_many(layer, pricing, objective, homes[layer.name])
+        for s, mapping in enumerate(mapped[key]):
+            per_system[s].append(replace(mapping, layer=layer))
+    return per_system
+
+
+def _network_result(network: Network, system: System, objective: Objective, layers: list[LayerMapping],
+                    tclk: float, area: dict[str, float]) -> NetworkResult:
+    area_total = float(sum(area.values()))
+    return NetworkResult(network=network.name, system=system.name, objective=objective, tclk_ns=tclk,
+                         area_mm2=area_total, area_breakdown_mm2=area,
+                         layers=tuple(_layer_result(m, tclk, area_total) for m in layers))
 
 
 def _layer_result(m: LayerMapping, tclk_ns: float, area_mm2: float) -> LayerResult:

@@ -140,9 +140,11 @@ class System:
         """Macro area by component (all macros) plus each memory's area (all instances), mm2."""
         result = self.macro.evaluate()
         areas = {f"macro.{k}": v for k, v in result.area_mm2_by_component.items()}
-        for level in self.memories:
-            areas[f"mem.{level.name}"] = level.area_mm2 * self.instances(level)
-        return areas
+        return areas | self.memory_area_mm2()
+
+    def memory_area_mm2(self) -> dict[str, float]:
+        """Each memory's area (all instances), mm2."""
+        return {f"mem.{level.name}": level.area_mm2 * self.instances(level) for level in self.memories}
 
     @property
     def area_mm2(self) -> float:

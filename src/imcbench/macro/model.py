@@ -133,15 +133,15 @@ def tree_energy_partial(rows_used: np.ndarray, p: MacroParams) -> np.ndarray:
 
 
 def energy_per_cycle(p: MacroParams, rows_used=None, cols_used=None, *,
-                     dimc_multipliers_full_array: bool = False) -> dict[str, np.ndarray]:
+                     dimc_multipliers_full_array=False) -> dict[str, np.ndarray]:
     """Energy of one macro cycle (one Bc-bit input slice) by component, pJ, for ONE macro.
 
     ``rows_used`` (<= D2) and ``cols_used`` (<= D1 weight columns) default to the full array, which
     gives the paper's peak numbers (section 2.3). A mapped layer uses fewer (section 2.4): the
     DAC, multipliers and adder trees scale with the rows used; ADCs, place-value adders and
     accumulators with the columns used; bit-lines with the columns used times the full column height.
-    ``dimc_multipliers_full_array`` charges DIMC multipliers on every row as zigzag-dse >= 3.8 does
-    (the paper and the default charge the rows that receive inputs).
+    ``dimc_multipliers_full_array`` (bool or boolean array) charges DIMC multipliers on every row as
+    zigzag-dse >= 3.8 does (the paper and the default charge the rows that receive inputs).
     """
     rows_used = p.rows if rows_used is None else np.asarray(rows_used, dtype=float)
     cols_used = p.weight_cols if cols_used is None else np.asarray(cols_used, dtype=float)
@@ -153,10 +153,11 @@ def energy_per_cycle(p: MacroParams, rows_used=None, cols_used=None, *,
     dac = rows_used * cmp.dac_energy(bc, tech)
     bitline = cols_used * bw * p.rows * cmp.cell_line_energy(tech)
     mult_aimc = rows_used * p.weight_cols * bw * e_mult
-    mult_rows_dimc = p.rows if dimc_multipliers_full_array else rows_used
+    mult_rows_dimc = np.where(np.asarray(dimc_multipliers_full_array, dtype=bool), p.rows, rows_used)
     mult_dimc = mult_rows_dimc * p.weight_cols * bc * bw * e_mult
+    any_dimc = not np.all(aimc)  # the adder-tree walk is the costly part: skip it for all-AIMC arrays
     adc = cols_used * bw * cmp.adc_energy(p.adc_bits, tech)
-    tree = bc * cols_used * tree_energy_partial(rows_used, p)
+    tree = bc * cols_used * tree_energy_partial(rows_used, p) if any_dimc else 0.0
     place_value = cols_used * place_value_adders(p) * e_fa
     accumulator = np.where(p.needs_accumulator,
                            cols_used * accumulator_bits(p) * (e_fa + cmp.dff_energy(tech)), 0.0)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from functools import cached_property
+from typing import Literal, Sequence
 
 import numpy as np
 
 from imcbench.errors import ImcbenchError
 from imcbench.hardware.system import System
-from imcbench.mapping.cost import CostArrays, check_feasible, evaluate_candidates
+from imcbench.mapping.cost import CostArrays, Pricing, check_feasible, price
+from imcbench.mapping.traffic import layer_traffic
 from imcbench.mapping.placement import Homes
 from imcbench.mapping.space import ORDERS, Candidates, LoopNest, enumerate_candidates
 from imcbench.workload import Layer
@@ -60,8 +62,12 @@ class Mapping:
         return "; ".join(parts)
 
     def to_dict(self) -> dict:
-        return {"spatial": self.spatial, "short": self.short(), "ku": self.ku, "cu": self.cu, "fyu": self.fyu, "fxu": self.fxu,
-                "gu": self.gu, "oxu": self.oxu, "macro_unroll": dict(self.macro_unroll),
+        return dict(self._as_dict)
+
+    @cached_property
+    def _as_dict(self) -> dict:  # many systems of a sweep share one Mapping: describe it once
+        return {"spatial": self.spatial, "short": self.short(), "ku": self.ku, "cu": self.cu, "fyu": self.fyu,
+                "fxu": self.fxu, "gu": self.gu, "oxu": self.oxu, "macro_unroll": dict(self.macro_unroll),
                 "loop_order": list(self.order), "pixel_chunks": self.n_chunk, "text": self.describe()}
 
 
@@ -99,22 +105,47 @@ def map_layer(layer: Layer, system: System, objective: Objective = "energy",
 
     ``homes``: where the layer's input and output tensors live (default: the layer run on its own).
     """
+    return map_layer_many(layer, [system], objective, homes)[0]
+
+
+def map_layer_many(layer: Layer, systems: Sequence[System] | Pricing, objective: Objective = "energy",
+                   homes: Homes | None = None) -> list[LayerMapping]:
+    """The optimum mapping of ``layer`` on each of ``systems``, which must share one structure
+    (:func:`imcbench.mapping.traffic.structure_key`): the traffic is analysed once, priced per system."""
     if objective not in OBJECTIVES:
         raise ImcbenchError(f"objective {objective!r} is not known; use one of {', '.join(OBJECTIVES)}")
-    cand = search_space(layer, system)
-    costs = evaluate_candidates(layer, system, cand, homes)
+    pricing = systems if isinstance(systems, Pricing) else Pricing.of(systems)
+    cand = search_space(layer, pricing.systems[0])
+    costs = price(layer_traffic(layer, pricing.systems[0], cand, homes), pricing)
     check_feasible(layer, costs)
-    best = int(best_index(costs, objective))
-    return _result(layer, cand, costs, best)
+    best = best_indices(costs.energy_pj, costs.cycles, objective)
+    rows = np.arange(len(best))
+    energy = costs.energy_pj[rows, best]
+    cycles = costs.cycles[rows, best]
+    breakdown = {k: v[rows, best] for k, v in costs.energy_breakdown.items()}
+    cycle_parts = {k: v[rows, best] for k, v in costs.cycle_breakdown.items()}
+    mappings = {i: _mapping(cand, i) for i in set(best.tolist())}
+    return [LayerMapping(layer=layer, mapping=mappings[i], energy_pj=float(energy[s]), cycles=float(cycles[s]),
+                         energy_breakdown_pj={k: float(v[s]) for k, v in breakdown.items()},
+                         cycle_breakdown={k: float(v[s]) for k, v in cycle_parts.items()},
+                         spatial_utilization=float(costs.spatial_utilization[i]),
+                         macros_used=int(costs.macros_used[i]), candidates_evaluated=len(cand))
+            for s, i in enumerate(best.tolist())]
 
 
 def best_index(costs: CostArrays, objective: Objective) -> int:
-    """Index of the optimum: the objective first, then the other metric, then the first candidate."""
-    energy, cycles = costs.energy_pj, costs.cycles
-    primary = {"energy": energy, "latency": cycles, "edp": energy * cycles}[objective]
-    secondary = cycles if objective == "energy" else energy
-    order = np.lexsort((np.arange(len(primary)), _rounded(secondary), _rounded(primary)))
-    return int(order[0])
+    """Index of the optimum of one system's candidates (see :func:`best_indices`)."""
+    return int(best_indices(costs.energy_pj, costs.cycles, objective)[0])
+
+
+def best_indices(energy: np.ndarray, cycles: np.ndarray, objective: Objective) -> np.ndarray:
+    """Per system (row), the optimum candidate: the objective first, then the other metric, then the
+    first candidate."""
+    energy, cycles = np.atleast_2d(energy), np.atleast_2d(cycles)
+    primary = _rounded({"energy": energy, "latency": cycles, "edp": energy * cycles}[objective])
+    secondary = _rounded(cycles if objective == "energy" else energy)
+    ties = primary == primary.min(axis=1, keepdims=True)
+    return np.argmin(np.where(ties, secondary, np.inf), axis=1)
 
 
 def _rounded(values: np.ndarray) -> np.ndarray:
@@ -126,19 +157,12 @@ def _rounded(values: np.ndarray) -> np.ndarray:
         return np.where(finite, np.round(values / scale) * scale, values)
 
 
-def _result(layer: Layer, cand: Candidates, costs: CostArrays, i: int) -> LayerMapping:
-    mapping = Mapping(ku=int(cand.ku[i]), cu=int(cand.cu[i]), fyu=int(cand.fyu[i]), fxu=int(cand.fxu[i]),
-                      gu=int(cand.gu[i]), oxu=int(cand.oxu[i]),
-                      macro_unroll={"K": int(cand.mk[i]), "R": int(cand.mr[i]), "G": int(cand.mg[i]),
-                                    "OX": int(cand.mox[i]), "OY": int(cand.moy[i]), "B": int(cand.mb[i])},
-                      order=ORDERS[int(cand.order[i])], n_chunk=int(cand.n_chunk[i]))
-    return LayerMapping(
-        layer=layer, mapping=mapping, energy_pj=float(costs.energy_pj[i]), cycles=float(costs.cycles[i]),
-        energy_breakdown_pj={k: float(np.broadcast_to(v, costs.energy_pj.shape)[i])
-                             for k, v in costs.energy_breakdown.items()},
-        cycle_breakdown={k: float(v[i]) for k, v in costs.cycle_breakdown.items()},
-        spatial_utilization=float(costs.spatial_utilization[i]), macros_used=int(costs.macros_used[i]),
-        candidates_evaluated=len(cand))
+def _mapping(cand: Candidates, i: int) -> Mapping:
+    return Mapping(ku=int(cand.ku[i]), cu=int(cand.cu[i]), fyu=int(cand.fyu[i]), fxu=int(cand.fxu[i]),
+                   gu=int(cand.gu[i]), oxu=int(cand.oxu[i]),
+                   macro_unroll={"K": int(cand.mk[i]), "R": int(cand.mr[i]), "G": int(cand.mg[i]),
+                                 "OX": int(cand.mox[i]), "OY": int(cand.moy[i]), "B": int(cand.mb[i])},
+                   order=ORDERS[int(cand.order[i])], n_chunk=int(cand.n_chunk[i]))
 
 
 def _check_precisions(layer: Layer, system: System) -> None:
