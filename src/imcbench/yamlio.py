@@ -1,7 +1,8 @@
 """Reading YAML input files safely and turning validation errors into one clear message.
 
 `yaml.safe_load` only (no Python objects), a size limit, and pydantic errors rewritten as
-"FILE: field a.b: problem" with the closest valid name for a misspelt key.
+"FILE: field a.b: problem" with the closest valid name for a misspelt key. Duplicate keys, alias bombs
+("billion laughs"), recursive aliases and absurd nesting are refused with one message.
 """
 
 from __future__ import annotations
@@ -16,6 +17,26 @@ from pydantic import BaseModel, ValidationError
 from imcbench.errors import ImcbenchError
 
 MAX_YAML_BYTES = 2 * 1024 * 1024  # input files are hand-written configurations, not data dumps
+# Nodes after expanding aliases: an alias-free file under MAX_YAML_BYTES has fewer (a node takes >= 2 bytes),
+# so only alias bombs ("billion laughs": 9 aliases of 9 aliases ... expand to 10^9 nodes) reach it.
+MAX_YAML_NODES = 1_000_000
+
+
+class _StrictSafeLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses a key repeated in one mapping (PyYAML silently keeps the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            first_line: dict[str, int] = {}
+            for key_node, _ in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                if key_node.value in first_line:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key_node.value!r} (first given at line "
+                        f"{first_line[key_node.value]}); each key may appear once", key_node.start_mark)
+                first_line[key_node.value] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep)
 
 
 def read_yaml(path: str | Path, what: str = "YAML file") -> Any:
@@ -31,12 +52,49 @@ def read_yaml(path: str | Path, what: str = "YAML file") -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise ImcbenchError(f"{path}: cannot read it as UTF-8 text ({exc.__class__.__name__})") from None
     try:
-        return yaml.safe_load(text)
+        data = yaml.load(text, Loader=_StrictSafeLoader)  # a SafeLoader: plain data only, never Python objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ImcbenchError(f"{path}: not valid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise ImcbenchError(f"{path}: not valid YAML: nested too deeply for a configuration file") from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise ImcbenchError(f"{path}: not valid YAML: a value cannot be read ({str(exc).split(';')[0]})") from None
+    _check_expanded_size(data, path)
+    return data
+
+
+def _check_expanded_size(data: Any, path: Path) -> None:
+    """Refuse recursive aliases and documents of more than MAX_YAML_NODES nodes once aliases are expanded.
+
+    Aliases share one Python object, so the count is memoised by object: linear in the parsed size.
+    """
+    expanded: dict[int, int] = {}  # id of a list/dict -> nodes in it, aliases expanded
+    open_containers: set[int] = set()  # containers whose children are being counted (the current path)
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        obj, children_done = stack.pop()
+        if not isinstance(obj, (list, dict)):
+            continue
+        children = list(obj) if isinstance(obj, list) else [*obj.keys(), *obj.values()]
+        key = id(obj)
+        if children_done:
+            expanded[key] = 1 + sum(expanded.get(id(c), 1) for c in children)
+            open_containers.discard(key)
+            if expanded[key] > MAX_YAML_NODES:
+                raise ImcbenchError(f"{path}: more than {MAX_YAML_NODES} values once its aliases (*name) are "
+                                    "expanded (imcbench.yamlio.MAX_YAML_NODES); write the values out or use fewer aliases")
+            continue
+        if key in expanded:
+            continue
+        if key in open_containers:
+            raise ImcbenchError(f"{path}: an alias (*name) refers to a value that contains it; recursive YAML "
+                                "is not a valid configuration")
+        open_containers.add(key)
+        stack.append((obj, True))
+        stack.extend((c, False) for c in children if isinstance(c, (list, dict)) and id(c) not in expanded)
 
 
 def validate(model: type[BaseModel], data: Any, source: str) -> BaseModel:
@@ -64,16 +122,28 @@ def describe_validation_error(exc: ValidationError, model: type[BaseModel]) -> s
     return f"field {loc}: {message}{more}"
 
 
+def did_you_mean(model: type[BaseModel], loc: tuple) -> str:
+    """``"; did you mean 'x'?"`` for the unknown key at the end of ``loc`` when a valid key is close, else ''."""
+    close = difflib.get_close_matches(str(loc[-1]), _field_names_at(model, loc[:-1]), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _field_names_at(model: type[BaseModel], loc: tuple) -> list[str]:
-    """Field names of the (nested) model reached by ``loc``; list indices are skipped."""
+    """Field names of the (nested) model reached by ``loc``; list indices and keys of a dict of models
+    (``memories: {name: {...}}``) are skipped."""
     current: Any = model
+    in_dict = False  # the previous field is a dict: this part is one of its keys
     for part in loc:
         if isinstance(part, int):
             continue
         fields = getattr(current, "model_fields", None)
-        if not fields or part not in fields:
+        if fields and part in fields:
+            current = _model_of(fields[part].annotation)
+            in_dict = getattr(fields[part].annotation, "__origin__", None) is dict
+        elif in_dict:
+            in_dict = False
+        else:
             return []
-        current = _model_of(fields[part].annotation)
     fields = getattr(current, "model_fields", None)
     return sorted(fields) if fields else []
 
