@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Annotated, Union
 
 from imcbench.errors import ImcbenchError
+from imcbench.limits import check_layer_count, check_layer_size
 from imcbench.workload.layer import LOOP_DIMS, MAX_BITS, Layer, LayerKind, infer_kind
 from imcbench.workload.network import Network
 
@@ -126,39 +127,44 @@ def _yaml_models():
 
 def load_yaml_workload(path: str | Path) -> Network:
     """Read a YAML layer list (schema in the module docstring) as a :class:`Network`."""
-    import yaml
     from pydantic import ValidationError
 
+    from imcbench.yamlio import did_you_mean, read_yaml  # safe_load, size, bombs, duplicate keys
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ImcbenchError(f"{path}: cannot read the file ({exc.__class__.__name__}); check the path") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise ImcbenchError(f"{path}: not valid YAML{where} ({problem})") from None
+    data = read_yaml(path, "workload file")
     if not isinstance(data, dict):
         raise ImcbenchError(f"{path}: expected a mapping with 'layers:' (a list of layers), see the "
                             "schema in imcbench.workload.loader")
+    model = _yaml_models()
     try:
-        spec = _yaml_models().model_validate(data)
+        spec = model.model_validate(data)
     except ValidationError as exc:
-        errors = exc.errors()
+        # a misspelt key also makes the real key "missing": report the unknown key first, it is the cause
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         first = errors[0]
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"]).lstrip(".")
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message += did_you_mean(model, first["loc"])
         more = f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
-        raise ImcbenchError(f"{path}: {where or 'file'}: {first['msg']}{more}") from None
+        raise ImcbenchError(f"{path}: {where or 'file'}: {message}{more}") from None
+    check_layer_count(len(spec.layers), str(path))
+    try:
+        return _network_of(spec, path)
+    except ImcbenchError as exc:  # a layer or link problem: say which file it is in
+        raise ImcbenchError(f"{path}: {exc}") from None
 
+
+def _network_of(spec, path: Path) -> Network:
+    """The validated YAML document as a Network (Layer and Network check the values and links)."""
     default_bits = {"act_bits": 8, "weight_bits": 8, "out_bits": 8}
     if spec.bits is not None:
         default_bits.update(_bits_dict(spec.bits))
     layers: list[Layer] = []
     for entry in spec.layers:
         dims = {d: entry.dims.get(d, 1) for d in LOOP_DIMS}
+        check_layer_size(dims, f"layer {entry.name!r}")
         kind = entry.kind if entry.kind is not None else infer_kind(**dims)
         if entry.inputs is None:
             inputs = (layers[-1].name,) if layers else ()
