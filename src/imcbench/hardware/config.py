@@ -18,25 +18,50 @@ A file with ``operational_array`` at the top level is read as a ZigZag hardware 
 
 from __future__ import annotations
 
+import math
+from functools import partial
 from pathlib import Path
-from typing import Literal, Optional, Union
+from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, model_validator
 
 from imcbench.errors import ImcbenchError
 from imcbench.hardware import memory_model as mem
 from imcbench.hardware.system import MemoryLevel, System, SystemOptions
 from imcbench.macro import MacroSpec
 from imcbench.tech import Technology
-from imcbench.yamlio import read_yaml, validate
+from imcbench.yamlio import describe_validation_error, read_yaml, validate
 
 Auto = Literal["auto"]
 SRAM_SUBBANKS = 16  # the paper's CACTI L2 has 16 sub-banks: one sub-bank is the smallest access
 DRAM_MIN_ACCESS_BITS = 64  # one DRAM word
+MAX_MACROS = 1 << 16  # identical macros in one system
+
+
+def _number_or_keyword(value, *, keyword: str, positive: bool = False, allow_none: bool = False):
+    """A finite number >= 0 (> 0 if ``positive``) or the ``keyword`` ('auto', 'paper'), or None when allowed:
+    one clear error instead of pydantic's one error per union member."""
+    if value == keyword or (value is None and allow_none):
+        return value
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"give a number or {keyword!r}, not {value!r}") from None
+    if not math.isfinite(number) or number < 0 or (positive and number == 0):
+        raise ValueError(f"{value!r} must be a finite number {'> 0' if positive else '>= 0'} or {keyword!r}")
+    return number
+
+
+# energies (pJ) and areas (mm2) that may be left to the estimates
+AutoNonNegative = Annotated[Union[float, Auto], PlainValidator(partial(_number_or_keyword, keyword="auto"))]
+OptionalAutoNonNegative = Annotated[Union[float, Auto, None],
+                                    PlainValidator(partial(_number_or_keyword, keyword="auto", allow_none=True))]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .inf/.nan would poison every result
 
 
 class TechnologyConfig(_Strict):
@@ -51,11 +76,12 @@ class MacroConfig(_Strict):
     input_bits: int = Field(8, ge=1, le=32)
     weight_bits: int = Field(8, ge=1, le=32)
     bits_per_cycle: Optional[int] = Field(None, ge=1, le=32)
-    adc_bits: Union[float, Literal["paper"]] = "paper"
+    adc_bits: Annotated[Union[float, Literal["paper"]],
+                        PlainValidator(partial(_number_or_keyword, keyword="paper", positive=True))] = "paper"
     cells_per_mult: int = Field(1, ge=1, le=1024)
-    count: int = Field(1, ge=1, le=1 << 16)
+    count: int = Field(1, ge=1, le=MAX_MACROS)
     delay_model: Literal["zigzag", "paper"] = "zigzag"
-    cells_area_mm2: Union[float, Auto] = "auto"
+    cells_area_mm2: AutoNonNegative = "auto"
 
 
 class MemoryConfig(_Strict):
@@ -67,19 +93,21 @@ class MemoryConfig(_Strict):
     size_bytes: Optional[float] = Field(None, gt=0)
     size_kb: Optional[float] = Field(None, gt=0)
     size_mb: Optional[float] = Field(None, gt=0)
-    bandwidth_bits: Optional[float] = Field(None, gt=0)
-    min_access_bits: Optional[float] = Field(None, gt=0)
-    read_pj: Union[float, Auto, None] = None
-    write_pj: Union[float, Auto, None] = None
+    bandwidth_bits: Optional[float] = Field(None, ge=1)
+    min_access_bits: Optional[float] = Field(None, ge=1)
+    read_pj: OptionalAutoNonNegative = None
+    write_pj: OptionalAutoNonNegative = None
     read_pj_per_bit: Optional[float] = Field(None, ge=0)
     write_pj_per_bit: Optional[float] = Field(None, ge=0)
-    area_mm2: Union[float, Auto] = "auto"
+    area_mm2: AutoNonNegative = "auto"
 
     @model_validator(mode="after")
     def _one_size(self) -> "MemoryConfig":
         given = [k for k in ("size_bits", "size_bytes", "size_kb", "size_mb") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of size_bits, size_bytes, size_kb, size_mb (got {given or 'none'})")
+        if self.bits < 1:
+            raise ValueError(f"size of {self.bits:g} bits: a memory holds at least 1 bit")
         if isinstance(self.read_pj, float) and self.read_pj_per_bit is not None:
             raise ValueError("give read_pj (per access) or read_pj_per_bit, not both")
         if isinstance(self.write_pj, float) and self.write_pj_per_bit is not None:
@@ -94,7 +122,7 @@ class MemoryConfig(_Strict):
 
 class OptionsConfig(_Strict):
     partial_sum_bits: int = Field(16, ge=1, le=64)
-    cell_write_pj_per_bit: Union[float, Auto] = "auto"
+    cell_write_pj_per_bit: AutoNonNegative = "auto"
     weight_rows_per_cycle: float = Field(1.0, gt=0)
     weights_preloaded: bool = False
     diagonal_mapping: bool = True
@@ -200,7 +228,10 @@ def load_system(path: str | Path) -> System:
     if not Path(path).exists():
         from imcbench.hardware.presets import preset
 
-        system = preset(str(path))
+        try:
+            system = preset(str(path))
+        except ValidationError as exc:  # a preset name with an impossible size, e.g. paper-aimc-1000000
+            raise ImcbenchError(f"preset {str(path)!r}: {describe_validation_error(exc, SystemConfig)}") from None
         if system is not None:
             return system
     data = read_yaml(path, "hardware file")
@@ -210,7 +241,11 @@ def load_system(path: str | Path) -> System:
     if "operational_array" in data:
         from imcbench.hardware.zigzag_yaml import system_from_zigzag
 
-        return system_from_zigzag(data, source=str(path))
+        try:
+            return system_from_zigzag(data, source=str(path))
+        except ImcbenchError as exc:  # errors of the macro and memory checks do not name the file yet
+            message = str(exc)
+            raise ImcbenchError(message if message.startswith(f"{path}:") else f"{path}: {message}") from None
     config = validate(SystemConfig, data, str(path))
     try:
         return build_system(config)
