@@ -12,6 +12,7 @@ array area. Physical columns of the macro = D1 x weight bits; rows = D2; macros 
 
 from __future__ import annotations
 
+import difflib
 import math
 from typing import Literal, Optional, Union
 
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from imcbench.errors import ImcbenchError
 from imcbench.hardware import memory_model as mem
+from imcbench.hardware.config import MAX_MACROS
 from imcbench.hardware.system import MemoryLevel, System, SystemOptions
 from imcbench.macro import MacroSpec
 from imcbench.tech import TECH_28NM
@@ -29,7 +31,9 @@ ZIGZAG_PSUM_BITS = 16  # ZigZag's ONNX parser moves partial outputs at 16 bits
 
 
 class _Loose(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    # ZigZag files carry keys imcbench does not use (latency, allocation, ...): kept aside, not errors, but
+    # checked for typos of the keys it does use (see _check_typos)
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
 
 
 class ZigzagPort(_Loose):
@@ -71,6 +75,7 @@ class ZigzagHardware(_Loose):
 def system_from_zigzag(data: dict, source: str = "ZigZag file") -> System:
     """Convert a parsed ZigZag hardware YAML into a `System` (see the module docstring)."""
     hw = validate(ZigzagHardware, data, source)
+    _check_typos(hw, source)
     array = hw.operational_array
     if not array.is_imc:
         raise ImcbenchError(f"{source}: operational_array.is_imc is false; imcbench models IMC arrays only")
@@ -84,6 +89,9 @@ def system_from_zigzag(data: dict, source: str = "ZigZag file") -> System:
     if kind == "aimc" and array.adc_resolution is None:
         raise ImcbenchError(f"{source}: an analog operational_array needs adc_resolution")
     n_macros = math.prod(extra) if extra else 1
+    if n_macros > MAX_MACROS:
+        raise ImcbenchError(f"{source}: operational_array.sizes {array.sizes} make {n_macros} macros beyond D1 x D2; "
+                            f"at most {MAX_MACROS} are supported")
     macro = MacroSpec(kind, d2, d1 * bw, input_bits=bi, weight_bits=bw, bits_per_cycle=array.bit_serial_precision,
                       adc_bits=array.adc_resolution if kind == "aimc" else None, n_macros=n_macros,
                       cells_area_mm2=cells.area * d1 * d2 if cells is not None else None)
@@ -93,6 +101,19 @@ def system_from_zigzag(data: dict, source: str = "ZigZag file") -> System:
     options = SystemOptions(partial_sum_bits=ZIGZAG_PSUM_BITS, cell_write_pj_per_bit=cell_write,
                             dimc_multipliers_full_array=True)
     return System(hw.name, macro, levels, options)
+
+
+def _check_typos(hw: ZigzagHardware, source: str) -> None:
+    """Refuse an unused key that is a near-miss of a used one (``r_cots``): it would silently take the default."""
+    parts: list[tuple[str, _Loose]] = [("", hw), ("operational_array.", hw.operational_array)]
+    for name, memory in hw.memories.items():
+        parts.append((f"memories.{name}.", memory))
+        parts += [(f"memories.{name}.ports.{i}.", port) for i, port in enumerate(memory.ports)]
+    for prefix, part in parts:
+        for key in part.model_extra or {}:
+            close = difflib.get_close_matches(str(key), list(type(part).model_fields), n=1, cutoff=0.8)
+            if close:
+                raise ImcbenchError(f"{source}: field {prefix}{key}: unknown key {key!r}; did you mean {close[0]!r}?")
 
 
 def _find_cells(hw: ZigzagHardware, source: str) -> tuple[str | None, ZigzagMemory | None]:
