@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Sequence
 
 from imcbench.errors import ImcbenchError
+from imcbench.limits import MAX_ONNX_BYTES, MAX_ONNX_NODES, check_layer_count, check_layer_size
 from imcbench.workload.layer import Layer, LayerKind, infer_kind
 from imcbench.workload.network import Network
 
@@ -61,6 +62,10 @@ _SUBGRAPH_OPS = frozenset({"If", "Loop", "Scan"})
 _INT_TYPE_BITS = {2: 8, 3: 8, 4: 16, 5: 16, 6: 32, 12: 32, 21: 4, 22: 4, 25: 2, 26: 2}
 DEFAULT_BITS = 8
 
+# What a malformed MAC node (wrong attribute types, missing inputs ...) raises inside the layer builders;
+# it becomes one error naming the node
+_MALFORMED_NODE_ERRORS = (IndexError, KeyError, TypeError, ValueError, ZeroDivisionError, OverflowError)
+
 
 @dataclass
 class _GraphInfo:
@@ -73,6 +78,8 @@ class _GraphInfo:
     elem_types: dict[str, int] = field(default_factory=dict)
     constant: set[str] = field(default_factory=set)
     producer: dict[str, object] = field(default_factory=dict)  # tensor name -> NodeProto
+    graph_inputs: set[str] = field(default_factory=set)
+    initializers: set[str] = field(default_factory=set)
 
     def shape(self, name: str) -> tuple[int | None, ...] | None:
         """Static dims of tensor ``name`` (None entries for symbolic dims); None when unknown."""
@@ -96,6 +103,7 @@ def load_onnx(path: str | Path, *, name: str | None = None) -> Network:
     model = _infer_shapes(model, path)
     info = _graph_info(model, path)
     layers = _build_layers(info)
+    check_layer_count(len(layers), str(path))
     if not layers:
         raise ImcbenchError(
             f"{path}: the graph has no supported MAC operators (Conv, Gemm, MatMul and their quantized "
@@ -112,6 +120,10 @@ def _read_model(path: Path):
         raise ImcbenchError(f"{path}: no such file; give the path of an .onnx model")
     if not path.is_file():
         raise ImcbenchError(f"{path}: is not a file; give the path of an .onnx model")
+    size = path.stat().st_size
+    if size > MAX_ONNX_BYTES:
+        raise ImcbenchError(f"{path}: {size} bytes is above the limit of {MAX_ONNX_BYTES} bytes "
+                            "(imcbench.limits.MAX_ONNX_BYTES); export the weights as external data")
     try:
         model = onnx.load(str(path), load_external_data=False)
     except Exception as exc:  # DecodeError for garbage or truncated bytes, OSError, onnx errors
@@ -124,6 +136,9 @@ def _read_model(path: Path):
         raise ImcbenchError(
             f"{path}: not an ONNX model (no graph nodes found); the file may be truncated or not ONNX, "
             "export it again")
+    if len(model.graph.node) > MAX_ONNX_NODES:
+        raise ImcbenchError(f"{path}: {len(model.graph.node)} nodes is above the limit of {MAX_ONNX_NODES} "
+                            "(imcbench.limits.MAX_ONNX_NODES); check the file")
     return model
 
 
@@ -177,7 +192,8 @@ def _graph_info(model, path: Path) -> _GraphInfo:
     """Collect shapes, element types, constness and producers; sort nodes topologically."""
     graph = model.graph
     nodes, labels = _topological(graph, path)
-    info = _GraphInfo(path=path, nodes=nodes, labels=labels)
+    info = _GraphInfo(path=path, nodes=nodes, labels=labels, graph_inputs={vi.name for vi in graph.input},
+                      initializers={t.name for t in graph.initializer})
 
     for vi in [*graph.input, *graph.value_info, *graph.output]:
         info.shapes[vi.name] = _dims_of(vi.type)
@@ -279,8 +295,7 @@ def _build_layers(info: _GraphInfo) -> list[Layer]:
     for node, label in zip(info.nodes, info.labels):
         built = None
         if _is_mac_op(node):
-            built = _conv_layer(node, label, info) if node.op_type in _CONV_OPS else \
-                _matmul_layer(node, label, info)
+            built = _mac_layer(node, label, info)
             if isinstance(built, str):  # a form of the operator that is not modelled
                 skipped[built] += 1
                 built = None
@@ -317,6 +332,36 @@ def _build_layers(info: _GraphInfo) -> list[Layer]:
     return layers
 
 
+def _mac_layer(node, label: str, info: _GraphInfo):
+    """The builder's answer for a MAC node; a node whose inputs or attributes make no sense is reported by
+    name instead of failing inside the builder."""
+    a_slot, b_slot = _CONV_OPS.get(node.op_type) or _MATMUL_OPS[node.op_type]
+    if len(node.input) <= b_slot or not node.input[a_slot] or not node.input[b_slot]:
+        raise ImcbenchError(f"{info.path}: {node.op_type} node {label!r} has {len(node.input)} input{'' if len(node.input) == 1 else 's'} but needs "
+                            f"its operands at inputs {a_slot} and {b_slot}; the model is malformed")
+    try:
+        return _conv_layer(node, label, info) if node.op_type in _CONV_OPS else _matmul_layer(node, label, info)
+    except ImcbenchError:
+        raise
+    except _MALFORMED_NODE_ERRORS as exc:
+        raise ImcbenchError(f"{info.path}: {node.op_type} node {label!r} is malformed ({type(exc).__name__}: "
+                            f"{str(exc)[:120]}); the model cannot be imported") from None
+
+
+def _check_conv_attrs(attrs: dict, n_spatial: int, label: str, info: _GraphInfo) -> None:
+    """Conv attributes of the right length and sign (pads >= 0, the others >= 1), else a node-naming error."""
+    for key, count, minimum in (("kernel_shape", n_spatial, 1), ("strides", n_spatial, 1),
+                                ("dilations", n_spatial, 1), ("pads", 2 * n_spatial, 0)):
+        value = attrs.get(key)
+        if value is not None and not (isinstance(value, (list, tuple)) and len(value) == count
+                                      and all(isinstance(v, int) and v >= minimum for v in value)):
+            raise ImcbenchError(f"{info.path}: Conv node {label!r}: attribute {key} = {value!r} must be {count} "
+                                f"integers >= {minimum} for a {n_spatial}-D convolution; the model is malformed")
+    if not isinstance(attrs.get("group", 1), int):
+        raise ImcbenchError(f"{info.path}: Conv node {label!r}: attribute group = {attrs['group']!r} must be an "
+                            "integer; the model is malformed")
+
+
 def _unique(name: str, used: set[str]) -> str:
     """``name``, or ``name_1``, ``name_2`` ... when taken (exporters may repeat node names)."""
     candidate, n = name, 1
@@ -344,12 +389,13 @@ def _need(value, info: _GraphInfo, label: str, what: str):
 
 
 def _check_positive(info: _GraphInfo, label: str, dims: dict[str, int]) -> None:
-    """Raise the node-naming error for a zero or negative loop bound."""
+    """Raise the node-naming error for a zero or negative loop bound, or sizes above imcbench.limits."""
     bad = {k: v for k, v in dims.items() if v < 1}
     if bad:
         text = ", ".join(f"{k}={v}" for k, v in bad.items())
         raise ImcbenchError(f"{info.path}: MAC node {label!r} has a zero or negative dimension ({text}); "
                             "check the model's input shapes")
+    check_layer_size(dims, f"{info.path}: MAC node {label!r}")
 
 
 def _bits(info: _GraphInfo, tensor: str) -> int | None:
@@ -383,6 +429,10 @@ def _conv_layer(node, label: str, info: _GraphInfo):
     n_spatial = len(x_shape) - 2
     if n_spatial not in (1, 2):
         return f"{node.op_type} ({n_spatial}-D)"
+    _check_conv_attrs(attrs, n_spatial, label, info)
+    if x_name not in info.producer and x_name not in info.graph_inputs and x_name not in info.initializers:
+        raise ImcbenchError(f"{info.path}: Conv node {label!r} reads {x_name!r}, which no node produces and which is "
+                            "neither a graph input nor an initializer; the graph is broken (dangling input)")
     w_shape = info.shape(w_name)
     out_shape = info.shape(node.output[0])
     group = int(attrs.get("group", 1))
@@ -390,6 +440,9 @@ def _conv_layer(node, label: str, info: _GraphInfo):
     kernel = tuple(attrs["kernel_shape"]) if "kernel_shape" in attrs else (
         tuple(w_shape[2:]) if w_shape is not None else None)
     kernel = _need(kernel, info, label, f"kernel of weight {w_name!r}")
+    if len(kernel) != n_spatial:
+        raise ImcbenchError(f"{info.path}: Conv node {label!r}: kernel {kernel} does not match the {n_spatial}-D "
+                            "input; the model is malformed")
     m = w_shape[0] if w_shape is not None and w_shape[0] is not None else (
         out_shape[1] if out_shape is not None and len(out_shape) > 1 else None)
     m = _need(m, info, label, f"output channels (weight {w_name!r})")
