@@ -50,6 +50,9 @@ AIMC_MODELS = ("IS", "QS", "QR", "QS-QR")
 COMPUTE_MODELS = (*AIMC_MODELS, "DIMC")
 NVM_CELL_FAMILIES = ("ReRAM", "PCM", "MRAM", "Flash")  # eNVM cell technologies, from the cell type text
 MIN_VDD_V = 0.35  # V; the macro model's delay law needs Vdd above its threshold voltage (tech.DEFAULT_VTH_V)
+MAX_NODE_NM = 1000  # nm; the range imcbench.tech.Technology accepts
+MAX_VDD_V = 5.0  # V; the range imcbench.tech.Technology accepts
+MAX_CHIP_FILE_BYTES = 32 * 1024 * 1024  # the whole published database is ~100 kB; refuse data dumps at once
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 
@@ -170,6 +173,10 @@ def chips_frame(chips: list[PublishedChip]) -> pd.DataFrame:
 def _read_table(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise ImcbenchError(f"chip file {path} not found; give the path of a chip CSV")
+    size = path.stat().st_size
+    if size > MAX_CHIP_FILE_BYTES:
+        raise ImcbenchError(f"chip file {path}: {size} bytes is above the limit of {MAX_CHIP_FILE_BYTES} bytes "
+                            "(imcbench.validation.chips.MAX_CHIP_FILE_BYTES); is this the right file?")
     last_error: Exception | None = None
     for encoding in ("utf-8-sig", "latin-1"):
         try:
@@ -177,7 +184,8 @@ def _read_table(path: Path) -> pd.DataFrame:
         except UnicodeDecodeError as exc:
             last_error = exc
         except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise ImcbenchError(f"chip file {path} is not a readable CSV table ({exc}); "
+            reason = " ".join(str(exc).split())  # pandas' messages span lines; ours is one line
+            raise ImcbenchError(f"chip file {path} is not a readable CSV table ({reason}); "
                                 "expected the columns of column_index.csv") from None
     raise ImcbenchError(f"chip file {path} cannot be decoded as text ({last_error})")
 
@@ -300,6 +308,10 @@ def _reason(rec: dict, raw: dict[str, str]) -> str:
             problems.append(f"{_LABELS[field]} = {value:g} must be positive")
     if math.isfinite(rec["vdd"]) and 0 < rec["vdd"] <= MIN_VDD_V:
         problems.append(f"Supply V(V) = {rec['vdd']:g} is at or below the model's threshold {MIN_VDD_V} V")
+    if math.isfinite(rec["vdd"]) and rec["vdd"] > MAX_VDD_V:
+        problems.append(f"Supply V(V) = {rec['vdd']:g} is above the model's range (at most {MAX_VDD_V:g} V)")
+    if math.isfinite(rec["node_nm"]) and rec["node_nm"] > MAX_NODE_NM:
+        problems.append(f"Tech (nm) = {rec['node_nm']:g} is above the model's range (at most {MAX_NODE_NM} nm)")
     if math.isfinite(rec["input_bits"]) and rec["input_bits"] > 32:
         problems.append(f"B_x = {rec['input_bits']:g} bits is not plausible (more than 32)")
     if compute_model != "DIMC" and math.isfinite(rec["adc_bits"]) and not 0 < rec["adc_bits"] <= 16:
