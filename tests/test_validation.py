@@ -9,7 +9,8 @@ import pytest
 
 from imcbench.errors import ImcbenchError
 from imcbench.validation import calibration as cal
-from imcbench.validation.calibration import (Calibration, apply_calibration, cross_validate, fit_data,
+from imcbench.validation.calibration import (TARGETS, Calibration, Regularisation, apply_calibration, calibrate,
+                                             cross_validate, fit_data, fixed_hyper, grouped_folds,
                                              leave_one_chip_out_folds, load_calibration)
 from imcbench.validation.chips import load_chips
 from imcbench.validation.figures import validation_figures
@@ -115,44 +116,113 @@ def test_packaged_default_calibration_is_the_fit_of_the_training_file():
     default = load_calibration("default")
     prov = default.provenance
     assert prov["file"] == "chips_train.csv" and prov["rows_fitted"] == 66 and "leave-one-chip-out" in prov["method"]
-    theta = cal.fit_theta(fit_data(train), ridge=prov["ridge"], robust_scale=prov["robust_scale"])
+    assert prov["hyperparameters_searched"] and "NESTED" in prov["method"]
+    hyper = {t: Regularisation(**prov["hyperparameters"][t]) for t in TARGETS}
+    theta = cal.fit_theta(fit_data(train), hyper)
     np.testing.assert_allclose([default.theta[n] for n in cal.PARAMETER_NAMES], theta, atol=2e-3)
     assert default.spread("tops_per_w", ["QR"])[0] > 1  # an x/÷ uncertainty from the CV residuals
 
 
+def _sram_rows(train, data):
+    by_row = {c.row: c for c in train}
+    return by_row, np.array([by_row[r].is_sram for r in data.comp.rows])
+
+
 def test_calibration_improves_leave_one_chip_out_error_over_the_paper_model():
+    # plain leave-one-chip-out with the shipped hyperparameters (fast); the nested CV that also re-chooses them
+    # in every fold is what 'imcbench calibrate' and benchmarks/bench_validation.py state
     train = load_chips(shared_path("imc_data", "chips_train.csv"))
     data = fit_data(train)
-    by_row = {c.row: c for c in train}
-    sram = np.array([by_row[r].is_sram for r in data.comp.rows])
-    cv_w, cv_d = cross_validate(data)
+    by_row, sram = _sram_rows(train, data)
+    hyper = {t: Regularisation(**load_calibration("default").provenance["hyperparameters"][t]) for t in TARGETS}
+    cv = cross_validate(data, hyper)
     paper = {p.row: p for p in predict_chips(train)}
-    for metric, cv in (("tops_per_w", cv_w), ("tops_per_mm2", cv_d)):
+    for metric, predicted in (("tops_per_w", cv.tops_per_w), ("tops_per_mm2", cv.tops_per_mm2)):
         reported = np.array([getattr(by_row[r], metric) for r in data.comp.rows])[sram]
         baseline = np.array([getattr(paper[r], f"{metric}_paper") for r in data.comp.rows])[sram]
-        calibrated, uncalibrated = ratio_stats(cv[sram], reported), ratio_stats(baseline, reported)
+        calibrated, uncalibrated = ratio_stats(predicted[sram], reported), ratio_stats(baseline, reported)
         assert calibrated["n"] >= 45
         assert calibrated["median_abs_error"] < 0.9 * uncalibrated["median_abs_error"], metric
         assert calibrated["within_2x"] > uncalibrated["within_2x"], metric
 
 
-def test_cross_validation_leaves_out_whole_chips(tmp_path, monkeypatch):
-    # three chips with two operating points each (same Index), one with a different Index but the same title
+def _three_chips(tmp_path):
+    # chips 1 and 4 share a title: one chip; each chip has two operating points
     rows = []
     for i, title in (("1", "A"), ("2", "B"), ("3", "C"), ("4", "A")):
         for vdd in ("0.9", "0.7"):
             rows.append(with_(GOOD, Index=i, **{"Paper Title": title, "Supply V(V)": vdd}))
-    data = fit_data(load_chips(write_csv(tmp_path, rows)))
+    return fit_data(load_chips(write_csv(tmp_path, rows)))
+
+
+def test_cross_validation_leaves_out_whole_chips(tmp_path, monkeypatch):
+    data = _three_chips(tmp_path)
     seen = []
     real_fit = cal.fit_theta
-    monkeypatch.setattr(cal, "fit_theta", lambda d, **kw: seen.append(set(d.chip_id)) or real_fit(d, **kw))
-    tops_w, _ = cross_validate(data)
+    monkeypatch.setattr(cal, "fit_theta", lambda d, hyper=None: seen.append(set(d.chip_id)) or real_fit(d, hyper))
+    cv = cross_validate(data, fixed_hyper())
     folds = leave_one_chip_out_folds(data.chip_id)
-    assert len(folds) == len(seen) == 3  # chips 1 and 4 share a title: one chip of four rows
+    assert len(folds) == len(seen) == 3
     for (train, test), trained_on in zip(folds, seen):
         held_out = set(data.chip_id[test])
         assert len(held_out) == 1 and not held_out & trained_on and not held_out & set(data.chip_id[train])
-    assert np.isfinite(tops_w).all()
+    assert np.isfinite(cv.tops_per_w).all()
+
+
+def test_nested_cross_validation_chooses_hyperparameters_without_the_held_out_chip(tmp_path, monkeypatch):
+    data = _three_chips(tmp_path)
+    seen = []
+    real_fit = cal.fit_theta
+    monkeypatch.setattr(cal, "fit_theta", lambda d, hyper=None: seen.append(set(d.chip_id)) or real_fit(d, hyper))
+    cv = cross_validate(data)  # nested: inner search + final fit per outer fold
+    folds = leave_one_chip_out_folds(data.chip_id)
+    per_fold = len(seen) // len(folds)
+    assert per_fold == len(cal.GRID) * 2 + 1  # 2 training chips -> 2 inner folds per grid point, then the fit
+    for k, (_, test) in enumerate(folds):
+        held_out = set(data.chip_id[test])
+        assert all(not held_out & fit for fit in seen[k * per_fold:(k + 1) * per_fold])
+    assert set(cv.hyper_by_chip) == set(data.chip_id) and all(
+        h[t] in cal.GRID for h in cv.hyper_by_chip.values() for t in TARGETS)
+
+
+def test_grouped_folds_keep_chips_whole():
+    chip_id = np.array(["a", "a", "b", "c", "c", "d", "e", "f", "g"])
+    folds = grouped_folds(chip_id, k=3)
+    assert len(folds) == 3
+    tested = np.sum([test for _, test in folds], axis=0)
+    assert (tested == 1).all()  # every row is held out exactly once
+    for train, test in folds:
+        assert not set(chip_id[train]) & set(chip_id[test])
+    assert [sorted(set(chip_id[t])) for _, t in folds] == [["a", "d", "g"], ["b", "e"], ["c", "f"]]
+
+
+def test_calibrate_chooses_its_regularisation_and_states_nested_errors(tmp_path):
+    rows = []  # 6 chips x 3 operating points of a QS bank, the reported figures scaled per chip
+    for chip in range(6):
+        for k, vdd in enumerate(("0.9", "0.8", "0.7")):
+            rows.append(with_(GOOD, Index=str(chip + 1), **{"Paper Title": f"chip {chip}", "Supply V(V)": vdd,
+                                                          "TOPS/W": f"{100 * (1 + 0.2 * chip + 0.1 * k):g}",
+                                                          "TOPS/mm2": f"{10 * (1 + 0.1 * chip):g}"}))
+    calib = calibrate(load_chips(write_csv(tmp_path, rows)))
+    prov = calib.provenance
+    assert prov["hyperparameters_searched"] and prov["rows_fitted"] == 18
+    assert {t: Regularisation(**prov["hyperparameters"][t]) for t in TARGETS}["tops_per_w"] in cal.GRID
+    assert sum(prov["outer_fold_hyperparameter_choices"]["tops_per_w"].values()) == 6  # one choice per chip
+    assert calib.cross_validation["leave_one_chip_out"]["groups"]["all"]["tops_per_w"]["model"]["n"] == 18
+
+
+def test_tops_per_mm2_given_the_reported_tcore_tests_the_area_alone(tmp_path):
+    # the DIMC bank of test_dimc_row_by_hand: 8192 ops per invocation, area 0.0281353 mm2, model clock 2.1701 ns.
+    # With the reported T_core = 10 ns: 8192 / 10 ns / 0.0281353 mm2 / 1000 = 29.116 TOPS/mm2.
+    header = HEADER + ["T_core(ns)", "IMC_Processor"]
+    rows = [DIMC_ROW + ["10", ""], with_(DIMC_ROW, Index="2") + ["", "Y"]]
+    chips = load_chips(write_csv(tmp_path, rows, header=header))
+    timed, untimed = predict_chips(chips)
+    assert timed.t_core_ns == 10 and timed.tops_per_mm2_given_tcore_paper == pytest.approx(29.116, rel=1e-3)
+    assert timed.tops_per_mm2_paper == pytest.approx(134.17, rel=1e-3)  # the architecture's own clock
+    assert timed.tops_per_mm2_given_tcore_reported == timed.tops_per_mm2_reported
+    assert math.isnan(untimed.tops_per_mm2_given_tcore_paper) and math.isnan(untimed.tops_per_mm2_given_tcore_reported)
+    assert untimed.imc_processor and not timed.imc_processor
 
 
 def test_validation_figures_have_bands_and_groups(tmp_path):
@@ -186,6 +256,8 @@ def test_validate_json_shape_and_garbage_rows(tmp_path):
     assert "median(|ratio - 1|)" in summary["definition"] and summary["calibration"]["in_sample"] is False
     both = summary["groups"]["all"]["tops_per_w"]
     assert both["model"]["n"] == both["paper"]["n"] == 2
+    assert summary["groups"]["SRAM macros"]["tops_per_w"]["model"]["n"] == 2 and "SRAM processors" not in summary["groups"]
+    assert summary["groups"]["all"]["tops_per_mm2_given_tcore"]["model"]["n"] == 0  # no T_core column in this file
 
 
 def test_validate_paper_baseline_and_output_files(tmp_path):
@@ -214,12 +286,16 @@ def test_bad_inputs_exit_2_with_a_clear_message(tmp_path):
 def test_calibrate_command_writes_a_calibration_validate_can_use(tmp_path):
     train = shared_path("imc_data", "chips_train.csv")
     out = tmp_path / "calib.yaml"
-    result = run_cli("calibrate", "--chips", train, "--out", out, "--json")
+    result = run_cli("calibrate", "--chips", train, "--out", out, "--json", "--ridge", "0.2", "--robust-scale", "0.3")
     assert result.returncode == 0, result.stderr
-    assert result.json()["provenance"]["rows_fitted"] == 66
+    prov = result.json()["provenance"]
+    assert prov["rows_fitted"] == 66 and not prov["hyperparameters_searched"]
+    assert prov["hyperparameters"]["tops_per_mm2"] == {"ridge": 0.2, "robust_scale": 0.3}
     check = run_cli("validate", "--chips", train, "--calibration", out, "--json")
     assert check.returncode == 0, check.stderr
     summary = check.json()["summary"]
     assert summary["calibration"]["in_sample"] is True
     sram = summary["groups"]["SRAM"]["tops_per_w"]
     assert sram["model"]["median_abs_error"] < sram["paper"]["median_abs_error"]
+    processors = summary["groups"]["SRAM processors"]["tops_per_mm2"]["model"]["n"]
+    assert processors == 14 and summary["groups"]["SRAM macros"]["tops_per_mm2"]["model"]["n"] == 45 - processors

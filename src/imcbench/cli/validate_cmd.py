@@ -12,17 +12,23 @@ import typer
 from rich.table import Table
 
 from imcbench.cli.app import app, console, print_json
-from imcbench.validation.calibration import RIDGE, Calibration, calibrate, load_calibration
+from imcbench.validation.calibration import Calibration, calibrate, fixed_hyper, load_calibration
 from imcbench.validation.chips import PublishedChip, default_chips_path, load_chips
 from imcbench.validation.predict import ChipPrediction, predict_chips, predictions_frame
-from imcbench.validation.stats import DEFINITION, summarise
+from imcbench.validation.stats import DEFINITION, GIVEN_TCORE, summarise
 
 JSON_ROW_KEYS = ("row", "index", "chip_id", "title", "year", "node_nm", "architecture", "compute_model",
                  "cell_family", "tops_per_w_reported", "tops_per_w_model", "tops_per_w_paper", "tops_per_w_ratio",
                  "tops_per_w_factor", "tops_per_mm2_reported", "tops_per_mm2_model", "tops_per_mm2_paper",
-                 "tops_per_mm2_ratio", "tops_per_mm2_factor", "adc_bits_used", "adc_bits_from_rule",
+                 "tops_per_mm2_ratio", "tops_per_mm2_factor", "t_core_ns", "tops_per_mm2_given_tcore_model",
+                 "tops_per_mm2_given_tcore_paper", "imc_processor", "adc_bits_used", "adc_bits_from_rule",
                  "modeled", "reason")
-SUMMARY_GROUPS_SHOWN = ("SRAM", "all", "IS", "QS", "QR", "QS-QR", "DIMC", "eNVM", "eDRAM")
+SUMMARY_GROUPS_SHOWN = ("SRAM", "SRAM macros", "SRAM processors", "all", "IS", "QS", "QR", "QS-QR", "DIMC", "eNVM",
+                        "eDRAM")
+METRIC_LABELS = (("tops_per_w", "TOPS/W"), ("tops_per_mm2", "TOPS/mm2"), (GIVEN_TCORE, "TOPS/mm2 @T_core"))
+MODES_NOTE = ("TOPS/mm2 is predicted from the architecture (model area and clock): the honest test. "
+              "'TOPS/mm2 @T_core' takes the reported invocation latency T_core from the row and tests the area "
+              "model only. 'SRAM processors' (IMC_Processor = Y) report whole-chip figures, not a macro's.")
 
 CHIPS_HELP = "chip CSV of the benchmarking format (default: ../shared/imc_data/chips_train.csv)"
 
@@ -49,6 +55,9 @@ def validate_command(
         return
     _print_rows(predictions)
     _print_summary(summary, "calibrated" if calib is not None else "paper")
+    if summary["calibration"]["in_sample"]:
+        console.print("[yellow]this calibration was fitted on this file: the errors above are in-sample; "
+                      "'imcbench calibrate' states the leave-one-chip-out errors[/]", highlight=False)
     _print_unmodeled(predictions)
     for file in written:
         console.print(f"wrote {file}")
@@ -58,17 +67,29 @@ def validate_command(
 def calibrate_command(
     chips_file: Optional[Path] = typer.Option(None, "--chips", help=CHIPS_HELP),
     out: Path = typer.Option(..., "--out", help="calibration YAML to write"),
-    ridge: float = typer.Option(RIDGE, "--ridge", min=0.0, help="pull toward the paper's values (log units)"),
+    ridge: Optional[float] = typer.Option(None, "--ridge", min=0.0,
+                                          help="fix the pull toward the paper's values (log units) instead of "
+                                               "choosing it by inner cross-validation"),
+    robust_scale: Optional[float] = typer.Option(None, "--robust-scale", min=0.01,
+                                                 help="fix the soft-L1 scale (log units) instead of choosing it"),
     as_json: bool = typer.Option(False, "--json", help="print the calibration as JSON"),
 ) -> None:
-    """Fit the macro model's factors on a chip CSV (robust log least squares, leave-one-chip-out CV)."""
+    """Fit the macro model's factors on a chip CSV (robust log least squares, nested leave-one-chip-out CV)."""
     path = chips_file or default_chips_path()
-    calib = calibrate(load_chips(path), source=path, ridge=ridge)
+    hyper = None
+    if ridge is not None or robust_scale is not None:
+        defaults = fixed_hyper()["tops_per_w"]
+        hyper = fixed_hyper(defaults.ridge if ridge is None else ridge,
+                            defaults.robust_scale if robust_scale is None else robust_scale)
+    calib = calibrate(load_chips(path), source=path, hyper=hyper)
     calib.save(out)
     if as_json:
         print_json({**calib.to_dict(), "file": str(out)})
         return
     _print_parameters(calib)
+    for target, reg in calib.provenance["hyperparameters"].items():
+        how = "chosen by inner CV" if calib.provenance["hyperparameters_searched"] else "fixed"
+        console.print(f"{target}: ridge {reg['ridge']}, robust scale {reg['robust_scale']} ({how})", highlight=False)
     cv = calib.cross_validation["leave_one_chip_out"]
     _print_summary({"definition": cv["definition"], "groups": cv["groups"]}, "calibrated (leave-one-chip-out)")
     console.print(f"wrote {out}")
@@ -148,7 +169,9 @@ def _print_summary(summary: dict, model_label: str) -> None:
         table.add_column(header, justify="right" if header not in ("group", "metric") else "left")
     groups = summary["groups"]
     for name in [g for g in SUMMARY_GROUPS_SHOWN if g in groups]:
-        for metric, label in (("tops_per_w", "TOPS/W"), ("tops_per_mm2", "TOPS/mm2")):
+        for metric, label in METRIC_LABELS:
+            if metric not in groups[name]:
+                continue
             model, paper = groups[name][metric]["model"], groups[name][metric]["paper"]
             if not model["n"]:
                 continue
@@ -156,7 +179,7 @@ def _print_summary(summary: dict, model_label: str) -> None:
                           _pct(model["within_2x"]), _pct(paper["median_abs_error"]), _pct(paper["within_1_5x"]),
                           _pct(paper["within_2x"]))
     console.print(table)
-    console.print(f"[dim]{summary['definition']}[/]", highlight=False)
+    console.print(f"[dim]{summary['definition']}. {MODES_NOTE}[/]", highlight=False)
 
 
 def _pct(value) -> str:

@@ -7,19 +7,22 @@ parameter (:data:`PARAMETERS`) is either a factor on some components for some ch
 
 Method (documented in every calibration file):
 
-* residuals r = log(model / reported) of TOPS/W and TOPS/mm2 (1-bit normalised) over the modelable
-  rows with a reported figure (all cell families: the SRAM, eDRAM and eNVM factors are separate);
-* minimise sum(rho(r)) + ridge / 2 * sum(theta^2): a robust soft-L1 loss rho(r) = s^2 (sqrt(1 + (r/s)^2) - 1)
-  (quadratic below s = ROBUST_SCALE, linear above, so a chip reported under other conventions does not
-  drag everyone) and a ridge pull toward the paper's values (theta = 0) with weight RIDGE;
-  scipy.optimize.least_squares (trust region) solves it;
-* leave-one-chip-out cross-validation: every chip (all rows of one paper Index or title) is predicted
-  by a fit that never saw it. Its residuals give the reported errors and the uncertainty (x/÷ factor =
-  exp of the robust spread 1.4826 MAD of the log residuals, per compute model).
-
-RIDGE and ROBUST_SCALE were chosen by that cross-validation on ``chips_train.csv`` (SRAM rows, TOPS/W
-and TOPS/mm2) among {0.1, 0.3, 0.5, 1, 2} x {0.3, 0.5, 1} (log units): 0.5 and 0.5 sit in the middle of
-the region where the errors change little (a mild selection effect on the stated CV errors).
+* residuals r = log(model / reported) over the modelable rows with a reported figure (all cell families:
+  the SRAM, eDRAM and eNVM factors are separate). The energy parameters only change TOPS/W and the area
+  and delay parameters only TOPS/mm2 (predicted from the architecture: model area AND model clock), so they
+  are two independent fits, each on its own figure, each with its own regularisation;
+* each fit minimises sum(rho(r)) + ridge / 2 * sum(theta^2): a robust soft-L1 loss
+  rho(r) = s^2 (sqrt(1 + (r/s)^2) - 1) (quadratic below the robust scale s, linear above, so a chip
+  reported under other conventions does not drag everyone) and a ridge pull toward the paper's values
+  (theta = 0); scipy.optimize.least_squares (trust region, analytic Jacobian) solves it;
+* ridge and s are chosen per fit from :data:`RIDGE_GRID` x :data:`ROBUST_SCALE_GRID` by an inner
+  chip-grouped :data:`INNER_FOLDS`-fold cross-validation on the training rows only: the pair with the least
+  mean soft-L1 (scale :data:`SELECTION_SCALE`) of the held-out log errors on the SRAM macro rows
+  (processor rows report whole chips, a different quantity);
+* the stated errors are nested leave-one-chip-out cross-validation: every chip (all rows of one paper Index
+  or title) is predicted by a fit, hyperparameter choice included, that never saw it. Its residuals give
+  the reported errors and the uncertainty (x/÷ factor = exp of the robust spread 1.4826 MAD of the log
+  residuals, per compute model).
 """
 
 from __future__ import annotations
@@ -38,14 +41,20 @@ from imcbench import __version__
 from imcbench.errors import ImcbenchError
 from imcbench.tech import REF_NODE_NM
 from imcbench.validation.chips import PublishedChip
-from imcbench.validation.predict import ChipComponents, chip_components, figures_of
+from imcbench.validation.predict import ChipComponents, chip_components
 from imcbench.validation.stats import NVM_FAMILIES
 from imcbench.yamlio import read_yaml
 
-RIDGE = 0.5  # weight of the pull toward the paper's values, per unit theta^2 (log units)
-ROBUST_SCALE = 0.5  # s of the soft-L1 loss, log units (a 1.65x error is where it turns linear)
+RIDGE_GRID = (0.2, 0.5, 1.0, 2.0)  # candidate pulls toward the paper's values, per unit theta^2 (log units)
+ROBUST_SCALE_GRID = (0.3, 0.6)  # candidate soft-L1 scales s, log units (1.35x and 1.8x errors turn linear)
+RIDGE = 0.5  # fixed ridge when the caller gives one and no search is wanted (CLI --ridge default)
+ROBUST_SCALE = 0.5  # fixed soft-L1 scale likewise
+INNER_FOLDS = 5  # chip-grouped folds of the inner (hyperparameter) cross-validation
+SELECTION_SCALE = 0.5  # soft-L1 scale of the selection criterion, log units
+MIN_SELECTION_ROWS = 5  # fewer SRAM macro rows in a training set: select on all its rows
 MAD_TO_SIGMA = 1.4826  # robust standard deviation from the median absolute deviation (normal data)
 MIN_ROWS_FOR_GROUP_SPREAD = 4  # fewer CV residuals in a compute model: use the spread of all rows
+TARGETS = ("tops_per_w", "tops_per_mm2")  # energy parameters fit TOPS/W; area and delay parameters TOPS/mm2
 FORMAT = "imcbench-calibration/1"
 DEFAULT_CALIBRATION_FILE = Path(__file__).resolve().parents[1] / "data" / "calibration_default.yaml"
 
@@ -63,6 +72,11 @@ class Parameter:
     applies_to: str  # a compute model (IS, QS, QR, QS-QR), 'aimc', 'dimc', 'nvm', 'processor' or 'all'
     kind: str = "factor"  # 'factor' (x exp(theta)) or 'node_exponent' (x (node/28)^theta)
     doc: str = ""
+
+    @property
+    def target(self) -> str:
+        """The reported figure this parameter is fitted on: energy -> TOPS/W, area and delay -> TOPS/mm2."""
+        return "tops_per_w" if self.quantity == "energy" else "tops_per_mm2"
 
 
 PARAMETERS: tuple[Parameter, ...] = (
@@ -89,6 +103,8 @@ PARAMETERS: tuple[Parameter, ...] = (
               doc="digital delay x (node/28)^x on top of the linear (Dennard) delay law"),
 )
 PARAMETER_NAMES = tuple(p.name for p in PARAMETERS)
+_UNITS = {"factor": "dimensionless multiplier of the paper model's components (1 = the paper's value)",
+          "node_exponent": "dimensionless exponent x of the extra factor (node / 28 nm)^x (0 = the paper's law)"}
 
 
 class Calibrated(NamedTuple):
@@ -132,6 +148,7 @@ class Calibration:
                                "ICCAD 2023), fitted on published chips; see imcbench.validation.calibration.",
                 "provenance": self.provenance,
                 "parameters": {p.name: {"value": round(self.value(p.name), 6), "kind": p.kind,
+                                        "unit": _UNITS[p.kind],
                                         "quantity": p.quantity, "components": list(p.components),
                                         "applies_to": p.applies_to, "doc": p.doc} for p in PARAMETERS},
                 "uncertainty_factor": self.uncertainty,
@@ -201,6 +218,26 @@ def _features(quantity, component, compute_model, cell_family, node_nm, imc_proc
 
 # --- fitting ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
+class Regularisation:
+    """Hyperparameters of one fit: ridge weight (per unit theta^2) and soft-L1 scale s (log units)."""
+
+    ridge: float = RIDGE
+    robust_scale: float = ROBUST_SCALE
+
+    def to_dict(self) -> dict:
+        return {"ridge": self.ridge, "robust_scale": self.robust_scale}
+
+
+Hyper = dict  # target ('tops_per_w' / 'tops_per_mm2') -> Regularisation
+GRID = tuple(Regularisation(r, s) for r in RIDGE_GRID for s in ROBUST_SCALE_GRID)
+
+
+def fixed_hyper(ridge: float = RIDGE, robust_scale: float = ROBUST_SCALE) -> Hyper:
+    """The same regularisation for both fits (no search)."""
+    return {t: Regularisation(ridge, robust_scale) for t in TARGETS}
+
+
+@dataclass(frozen=True)
 class FitData:
     """Everything the fit needs, for the modelable rows with a reported figure: components and log targets."""
 
@@ -210,16 +247,15 @@ class FitData:
     log_density_reported: np.ndarray  # log TOPS/mm2 (NaN where not reported)
     features: dict[tuple[str, str], np.ndarray]  # (quantity, component) -> chips x parameters
 
+    @property
+    def selection_rows(self) -> np.ndarray:
+        """Rows the hyperparameter choice is judged on: SRAM macros (all rows if too few)."""
+        macros = self.comp.is_sram & ~self.comp.imc_processor
+        return macros if macros.sum() >= MIN_SELECTION_ROWS else np.ones_like(macros)
+
     def subset(self, keep: np.ndarray) -> "FitData":
-        c = self.comp
-        pick = lambda d: {k: v[keep] for k, v in d.items()}  # noqa: E731
-        comp = ChipComponents(rows=c.rows[keep], kind=c.kind[keep], compute_model=c.compute_model[keep],
-                              cell_family=c.cell_family[keep], node_nm=c.node_nm[keep],
-                              imc_processor=c.imc_processor[keep], ops=c.ops[keep], energy_pj=pick(c.energy_pj),
-                              area_mm2=pick(c.area_mm2), delay_ns=pick(c.delay_ns), adc_bits=c.adc_bits[keep],
-                              adc_bits_from_rule=c.adc_bits_from_rule[keep])
-        return FitData(comp, self.chip_id[keep], self.log_energy_reported[keep], self.log_density_reported[keep],
-                       pick(self.features))
+        return FitData(self.comp.take(keep), self.chip_id[keep], self.log_energy_reported[keep],
+                       self.log_density_reported[keep], {k: v[keep] for k, v in self.features.items()})
 
 
 def fit_data(chips: list[PublishedChip]) -> FitData:
@@ -242,36 +278,88 @@ def fit_data(chips: list[PublishedChip]) -> FitData:
     return data.subset(keep)
 
 
-def _log_figures(data: FitData, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """log energy per invocation (pJ) and log TOPS/mm2 of the rows of ``data`` under ``theta``."""
+def _log_total(data: FitData, quantity: str, parts: dict, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log of the calibrated sum of ``parts`` and its gradient d/d theta (rows x parameters)."""
+    total = np.zeros(len(data.chip_id))
+    grad = np.zeros((len(data.chip_id), len(theta)))
+    for name, value in parts.items():
+        features = data.features[(quantity, name)]
+        scaled = value * np.exp(features @ theta)
+        total += scaled
+        grad += scaled[:, None] * features
+    return np.log(total), grad / total[:, None]
+
+
+class LogFigures(NamedTuple):
+    """Calibrated log figures of some rows: energy per invocation (pJ), TOPS/mm2, bank area (mm2), clock (ns)."""
+
+    energy: np.ndarray
+    density: np.ndarray
+    area: np.ndarray
+    delay: np.ndarray
+
+
+def _log_figures(data: FitData, theta: np.ndarray) -> LogFigures:
     c = data.comp
-
-    def total(quantity: str, parts: dict) -> np.ndarray:
-        return sum(v * np.exp(data.features[(quantity, k)] @ theta) for k, v in parts.items())
-
-    energy, area, delay = total("energy", c.energy_pj), total("area", c.area_mm2), total("delay", c.delay_ns)
-    return np.log(energy), np.log(c.ops / delay / area / 1e3)
+    log_e, _ = _log_total(data, "energy", c.energy_pj, theta)
+    log_a, _ = _log_total(data, "area", c.area_mm2, theta)
+    log_t, _ = _log_total(data, "delay", c.delay_ns, theta)
+    return LogFigures(log_e, np.log(c.ops / 1e3) - log_t - log_a, log_a, log_t)
 
 
-def _soft_l1(residual: np.ndarray, scale: float) -> np.ndarray:
-    """Residuals r' with r'^2 / 2 = s^2 (sqrt(1 + (r/s)^2) - 1): least squares on r' is the soft-L1 fit."""
-    rho = scale ** 2 * (np.sqrt(1 + (residual / scale) ** 2) - 1)
-    return np.sign(residual) * np.sqrt(2 * rho)
+def _soft_l1(residual: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Residuals r' with r'^2 / 2 = rho(r) = s^2 (sqrt(1 + (r/s)^2) - 1), and dr'/dr.
+
+    Least squares on r' is the soft-L1 fit (r' ~ r for |r| << s, ~ sqrt(2 s |r|) beyond).
+    """
+    root = np.sqrt(1 + (residual / scale) ** 2)
+    transformed = np.sign(residual) * np.sqrt(2 * scale ** 2 * (root - 1))
+    small = np.abs(transformed) < 1e-12
+    slope = np.where(small, 1.0, residual / root / np.where(small, 1.0, transformed))
+    return transformed, slope
 
 
-def fit_theta(data: FitData, *, ridge: float = RIDGE, robust_scale: float = ROBUST_SCALE) -> np.ndarray:
-    """Log-space parameters minimising the robust log error + the ridge toward the paper (see module doc)."""
+def _target_residuals(data: FitData, target: str, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """log(model / reported) of ``target`` over the rows that report it, and its Jacobian."""
+    c = data.comp
+    if target == "tops_per_w":
+        has = np.isfinite(data.log_energy_reported)
+        log_e, grad = _log_total(data, "energy", c.energy_pj, theta)
+        return (log_e - data.log_energy_reported)[has], grad[has]  # log E error = -log TOPS/W error
+    has = np.isfinite(data.log_density_reported)
+    log_a, grad_a = _log_total(data, "area", c.area_mm2, theta)
+    log_t, grad_t = _log_total(data, "delay", c.delay_ns, theta)
+    log_d = np.log(c.ops / 1e3) - log_t - log_a
+    return (log_d - data.log_density_reported)[has], -(grad_a + grad_t)[has]
+
+
+def fit_theta(data: FitData, hyper: Hyper | None = None) -> np.ndarray:
+    """Log-space parameters minimising the robust log error + the ridge toward the paper (see module doc).
+
+    The TOPS/W and TOPS/mm2 parameters are fitted separately, each with ``hyper[target]``
+    (default: :data:`RIDGE`, :data:`ROBUST_SCALE`).
+    """
     from scipy.optimize import least_squares  # imported here: 0.4 s that other commands need not pay
-    has_e = np.isfinite(data.log_energy_reported)
-    has_d = np.isfinite(data.log_density_reported)
 
-    def residuals(theta: np.ndarray) -> np.ndarray:
-        log_e, log_d = _log_figures(data, theta)
-        errors = np.concatenate([(log_e - data.log_energy_reported)[has_e],
-                                 (log_d - data.log_density_reported)[has_d]])
-        return np.concatenate([_soft_l1(errors, robust_scale), math.sqrt(ridge) * theta])
+    hyper = hyper or fixed_hyper()
+    theta = np.zeros(len(PARAMETERS))
+    for target in TARGETS:
+        free = np.array([p.target == target for p in PARAMETERS])
+        reg = hyper[target]
 
-    return least_squares(residuals, np.zeros(len(PARAMETERS)), method="trf").x
+        def residuals_and_jacobian(values: np.ndarray, free=free, target=target, reg=reg):
+            full = np.zeros(len(PARAMETERS))
+            full[free] = values
+            error, jac = _target_residuals(data, target, full)
+            robust, slope = _soft_l1(error, reg.robust_scale)
+            ridge = math.sqrt(reg.ridge)
+            return (np.concatenate([robust, ridge * values]),
+                    np.vstack([jac[:, free] * slope[:, None], ridge * np.eye(free.sum())]))
+
+        solution = least_squares(lambda v: residuals_and_jacobian(v)[0], np.zeros(free.sum()),
+                                 jac=lambda v: residuals_and_jacobian(v)[1], method="trf")
+        theta[free] = solution.x
+    return theta
 
 
 def leave_one_chip_out_folds(chip_id: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -279,22 +367,78 @@ def leave_one_chip_out_folds(chip_id: np.ndarray) -> list[tuple[np.ndarray, np.n
     return [(chip_id != cid, chip_id == cid) for cid in dict.fromkeys(chip_id.tolist())]
 
 
-def cross_validate(data: FitData, *, ridge: float = RIDGE, robust_scale: float = ROBUST_SCALE
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Leave-one-chip-out predictions (TOPS/W, TOPS/mm2) of every row of ``data``, aligned with its rows."""
-    tops_w = np.full(len(data.chip_id), np.nan)
-    density = np.full(len(data.chip_id), np.nan)
+def grouped_folds(chip_id: np.ndarray, k: int = INNER_FOLDS) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) masks of ``k`` folds of whole chips (chips dealt in turn, in file order); deterministic."""
+    chips = list(dict.fromkeys(chip_id.tolist()))
+    fold_of = {cid: i % k for i, cid in enumerate(chips)}
+    fold = np.array([fold_of[c] for c in chip_id.tolist()])
+    return [(fold != j, fold == j) for j in range(min(k, len(chips)))]
+
+
+def _held_out_log_errors(data: FitData, folds, hyper: Hyper) -> dict[str, np.ndarray]:
+    """log(model / reported) of every row of ``data`` predicted by the fit of its fold's training rows."""
+    errors = {t: np.full(len(data.chip_id), np.nan) for t in TARGETS}
+    for train, test in folds:
+        held_out = data.subset(test)
+        figures = _log_figures(held_out, fit_theta(data.subset(train), hyper))
+        errors["tops_per_w"][test] = figures.energy - held_out.log_energy_reported
+        errors["tops_per_mm2"][test] = figures.density - held_out.log_density_reported
+    return errors
+
+
+def select_hyperparameters(data: FitData) -> Hyper:
+    """Per target, the grid pair with the least mean soft-L1 held-out log error (inner grouped CV of ``data``)."""
+    folds = grouped_folds(data.chip_id)
+    rows = data.selection_rows
+    scores = {t: [] for t in TARGETS}
+    for reg in GRID:
+        errors = _held_out_log_errors(data, folds, {t: reg for t in TARGETS})
+        for target in TARGETS:
+            error = errors[target][rows]
+            error = error[np.isfinite(error)]
+            loss = SELECTION_SCALE ** 2 * (np.sqrt(1 + (error / SELECTION_SCALE) ** 2) - 1)
+            scores[target].append(float(np.mean(loss)) if error.size else math.inf)
+    return {t: GRID[int(np.argmin(scores[t]))] for t in TARGETS}
+
+
+class CrossValidation(NamedTuple):
+    """Leave-one-chip-out predictions aligned with the rows of the data, and each fold's hyperparameters."""
+
+    tops_per_w: np.ndarray
+    tops_per_mm2: np.ndarray  # from the architecture (model area and clock)
+    tops_per_mm2_given_tcore: np.ndarray  # model area, reported T_core (NaN where not reported)
+    hyper_by_chip: dict[str, Hyper]
+
+
+def cross_validate(data: FitData, hyper: Hyper | None = None) -> CrossValidation:
+    """Leave-one-chip-out predictions of every row of ``data``.
+
+    ``hyper=None``: nested, each outer fold chooses its hyperparameters by :func:`select_hyperparameters`
+    on its own training chips; else the given hyperparameters for every fold.
+    """
+    n = len(data.chip_id)
+    tops_w, density, given = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    chosen = {}
     for train, test in leave_one_chip_out_folds(data.chip_id):
-        theta = fit_theta(data.subset(train), ridge=ridge, robust_scale=robust_scale)
-        log_e, log_d = _log_figures(data.subset(test), theta)
-        tops_w[test] = data.comp.ops[test] / np.exp(log_e)
-        density[test] = np.exp(log_d)
-    return tops_w, density
+        training = data.subset(train)
+        fold_hyper = hyper or select_hyperparameters(training)
+        held_out = data.subset(test)
+        figures = _log_figures(held_out, fit_theta(training, fold_hyper))
+        ops = held_out.comp.ops
+        tops_w[test] = ops / np.exp(figures.energy)
+        density[test] = np.exp(figures.density)
+        given[test] = ops / held_out.comp.t_core_ns / np.exp(figures.area) / 1e3
+        chosen[str(data.chip_id[test][0])] = fold_hyper
+    return CrossValidation(tops_w, density, given, chosen)
 
 
-def calibrate(chips: list[PublishedChip], *, source: str | Path | None = None, ridge: float = RIDGE,
-              robust_scale: float = ROBUST_SCALE) -> Calibration:
-    """Fit on all rows, cross-validate leave-one-chip-out for the uncertainty and the error summary."""
+def calibrate(chips: list[PublishedChip], *, source: str | Path | None = None,
+              hyper: Hyper | None = None) -> Calibration:
+    """Fit on all rows and state the nested leave-one-chip-out errors and uncertainty.
+
+    ``hyper=None`` chooses the regularisation by inner cross-validation (module doc); else it is fixed and
+    the cross-validation is plain leave-one-chip-out with it.
+    """
     from imcbench.validation.predict import predictions_frame, predict_chips  # the CV rows, as a table
     from imcbench.validation.stats import summarise
 
@@ -303,14 +447,17 @@ def calibrate(chips: list[PublishedChip], *, source: str | Path | None = None, r
         raise ImcbenchError(f"only {len(data.chip_id)} modelable rows with reported figures "
                             f"({len(set(data.chip_id))} chips): too few to fit {len(PARAMETERS)} parameters; "
                             "give a chip file with more AIMC/DIMC rows")
-    theta = fit_theta(data, ridge=ridge, robust_scale=robust_scale)
-    cv_w, cv_d = cross_validate(data, ridge=ridge, robust_scale=robust_scale)
+    searched = hyper is None
+    chosen = select_hyperparameters(data) if searched else hyper
+    theta = fit_theta(data, chosen)
+    cv = cross_validate(data, hyper)
     frame = predictions_frame(predict_chips(chips))
     frame = frame[frame.row.isin(data.comp.rows)].set_index("row").loc[data.comp.rows].reset_index()
-    frame["tops_per_w_model"], frame["tops_per_mm2_model"] = cv_w, cv_d
+    frame["tops_per_w_model"], frame["tops_per_mm2_model"] = cv.tops_per_w, cv.tops_per_mm2
+    frame["tops_per_mm2_given_tcore_model"] = cv.tops_per_mm2_given_tcore
     summary = summarise(frame, models=("model", "paper"))
-    uncertainty = {m: _spread(frame, m) for m in ("tops_per_w", "tops_per_mm2")}
-    provenance = _provenance(source, data, ridge, robust_scale)
+    uncertainty = {m: _spread(frame, m) for m in TARGETS}
+    provenance = _provenance(source, data, chosen, searched, cv)
     return Calibration(theta=dict(zip(PARAMETER_NAMES, map(float, theta))), uncertainty=uncertainty,
                        provenance=provenance, cross_validation={"leave_one_chip_out": summary})
 
@@ -332,7 +479,7 @@ def _spread(frame, metric: str) -> dict[str, float]:
     return table
 
 
-def _provenance(source, data: FitData, ridge: float, robust_scale: float) -> dict:
+def _provenance(source, data: FitData, hyper: Hyper, searched: bool, cv: CrossValidation) -> dict:
     info = {"file": None, "sha256": None}
     if source is not None:
         path = Path(source)
@@ -340,13 +487,28 @@ def _provenance(source, data: FitData, ridge: float, robust_scale: float) -> dic
     counts: dict[str, int] = {}
     for cm in data.comp.compute_model:
         counts[str(cm)] = counts.get(str(cm), 0) + 1
+    if searched:
+        selection = (f"ridge in {list(RIDGE_GRID)} x robust scale in {list(ROBUST_SCALE_GRID)} chosen per fit by "
+                     f"{INNER_FOLDS}-fold chip-grouped inner CV (least mean soft-L1, scale {SELECTION_SCALE}, of "
+                     "held-out log errors on SRAM macro rows); errors and uncertainty from NESTED leave-one-chip-out "
+                     "CV (each outer fold repeats the choice on its own training chips)")
+        fold_choices: dict[str, dict[str, int]] = {t: {} for t in TARGETS}
+        for fold_hyper in cv.hyper_by_chip.values():
+            for t in TARGETS:
+                key = f"ridge {fold_hyper[t].ridge}, scale {fold_hyper[t].robust_scale}"
+                fold_choices[t][key] = fold_choices[t].get(key, 0) + 1
+    else:
+        selection = "fixed by the caller; errors and uncertainty from leave-one-chip-out CV"
+        fold_choices = {}
     return {**info, "date": dt.date.today().isoformat(), "imcbench_version": __version__,
             "rows_fitted": int(len(data.chip_id)), "chips": int(len(set(data.chip_id))),
             "rows_by_compute_model": counts,
-            "method": (f"robust (soft-L1, scale {robust_scale} in log units) least squares on log(model/reported) "
-                       f"of 1b TOPS/W and TOPS/mm2, ridge {ridge} toward the paper's values (theta = 0), "
-                       "scipy.optimize.least_squares; uncertainty and errors from leave-one-chip-out CV"),
-            "ridge": ridge, "robust_scale": robust_scale}
+            "method": ("robust (soft-L1) least squares on log(model/reported) of 1b TOPS/W (energy parameters) and "
+                       "of 1b TOPS/mm2 predicted from the architecture (area and delay parameters), ridge toward "
+                       "the paper's values (theta = 0), scipy.optimize.least_squares; " + selection),
+            "hyperparameters": {t: hyper[t].to_dict() for t in TARGETS},
+            "hyperparameters_searched": searched,
+            "outer_fold_hyperparameter_choices": fold_choices}
 
 
 # --- files -----------------------------------------------------------------------------------------------

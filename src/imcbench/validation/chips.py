@@ -38,11 +38,11 @@ REQUIRED_COLUMNS = {
 OPTIONAL_COLUMNS = {
     "authors": "Authors", "venue": "Journal/Conference", "core_kb": "Core Size(Kb)",
     "rows_per_adc": "R", "cols_per_adc": "C", "n_core": "N_core", "tops": "TOPS",
-    "imc_processor": "IMC_Processor",
+    "imc_processor": "IMC_Processor", "t_core_ns": "T_core(ns)",
 }
 NUMERIC_FIELDS = ("node_nm", "vdd", "core_kb", "rows", "cols", "input_bits", "weight_bits", "adc_bits",
                   "rows_per_cycle", "rows_per_adc", "cols_per_cycle", "cols_per_adc", "n_adc", "dot_length",
-                  "n_core", "tops", "tops_per_w", "tops_per_mm2")
+                  "n_core", "tops", "tops_per_w", "tops_per_mm2", "t_core_ns")
 
 ARCHITECTURES = {"sram": "SRAM", "envm": "eNVM", "edram": "eDRAM", "dram": "DRAM", "eflash": "eFlash",
                  "digital": "Digital"}
@@ -89,6 +89,7 @@ class PublishedChip:
     tops_per_w: float  # reported, 1b-normalised
     tops_per_mm2: float  # reported, 1b-normalised
     tops: float = math.nan  # reported throughput, 1b-normalised
+    t_core_ns: float = math.nan  # reported latency of one bank invocation, ns (a reported figure, like TOPS)
     core_kb: float = math.nan
     n_core: float = math.nan
     authors: str = ""

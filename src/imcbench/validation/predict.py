@@ -39,6 +39,14 @@ Three count corrections follow from the chip's structure, not from fitting:
 
 The model is the paper's (Sun et al., ICCAD 2023) unchanged; a :class:`~imcbench.validation.calibration.
 Calibration` only multiplies its components (see :func:`~imcbench.validation.calibration.apply_calibration`).
+
+Two ways to predict TOPS/mm2 (both reported, never mixed):
+
+* **from the architecture** (``tops_per_mm2_model``, the honest prediction of a new design): clock period
+  AND area come from the model; only the row's architecture parameters are used;
+* **given the reported T_core** (``tops_per_mm2_given_tcore_model``): the invocation latency is taken from the
+  row (a reported figure, like TOPS/W) and only the model's AREA is tested,
+  ``ops / T_core / A_bank``. NaN where T_core is not reported.
 """
 
 from __future__ import annotations
@@ -80,12 +88,22 @@ class ChipComponents:
     cell_family: np.ndarray  # SRAM, eDRAM, ReRAM, PCM, MRAM, Flash, ...
     node_nm: np.ndarray
     imc_processor: np.ndarray  # bool: the figures are those of a whole IMC processor
+    is_sram: np.ndarray  # bool: SRAM-based IMC (PublishedChip.is_sram)
+    t_core_ns: np.ndarray  # reported invocation latency, ns (NaN: not reported or not positive)
     ops: np.ndarray
     energy_pj: dict[str, np.ndarray]
     area_mm2: dict[str, np.ndarray]
     delay_ns: dict[str, np.ndarray]
     adc_bits: np.ndarray  # used (given or by the paper's rule); NaN for DIMC
     adc_bits_from_rule: np.ndarray  # True where B_ADC was blank
+
+    def take(self, keep: np.ndarray) -> "ChipComponents":
+        """The entries selected by ``keep`` (boolean mask or indices)."""
+        pick = lambda d: {k: v[keep] for k, v in d.items()}  # noqa: E731
+        arrays = {name: getattr(self, name)[keep] for name in self.__dataclass_fields__
+                  if name not in ("energy_pj", "area_mm2", "delay_ns")}
+        return ChipComponents(**arrays, energy_pj=pick(self.energy_pj), area_mm2=pick(self.area_mm2),
+                              delay_ns=pick(self.delay_ns))
 
 
 def cell_area_ratio(cell_type: str, family: str) -> float:
@@ -109,7 +127,8 @@ def chip_components(chips: list[PublishedChip]) -> ChipComponents:
     """The paper's macro model evaluated for the modelable AIMC / DIMC rows of ``chips`` (vectorized)."""
     use = [c for c in chips if c.modelable and c.kind in ("aimc", "dimc")]
     f = pd.DataFrame([{"row": c.row, "kind": c.kind, "cm": c.compute_model, "family": c.cell_family,
-                       "proc": c.imc_processor, "node": c.node_nm, "vdd": c.vdd, "n_row": c.rows,
+                       "proc": c.imc_processor, "sram": c.is_sram, "t_core": c.t_core_ns, "node": c.node_nm,
+                       "vdd": c.vdd, "n_row": c.rows,
                        "n_col": c.cols, "bx": c.input_bits, "bw": c.weight_bits, "adc": c.adc_bits,
                        "n": c.dot_length, "r": c.rows_per_adc, "cc": c.cols_per_cycle, "c": c.cols_per_adc,
                        "n_adc": c.n_adc,
@@ -142,7 +161,9 @@ def chip_components(chips: list[PublishedChip]) -> ChipComponents:
     area["multipliers"] = np.where(aimc, area["multipliers"] * bank_cells / (r * n_adc * cc), area["multipliers"])
     return ChipComponents(rows=f.row.to_numpy(int), kind=f.kind.to_numpy(str), compute_model=f.cm.to_numpy(str),
                           cell_family=f.family.to_numpy(str), node_nm=f.node.to_numpy(float),
-                          imc_processor=f.proc.to_numpy(bool), ops=2 * n * n_adc * bx * bw,
+                          imc_processor=f.proc.to_numpy(bool), is_sram=f.sram.to_numpy(bool),
+                          t_core_ns=np.where(f.t_core.to_numpy(float) > 0, f.t_core.to_numpy(float), np.nan),
+                          ops=2 * n * n_adc * bx * bw,
                           energy_pj=energy, area_mm2=area, delay_ns=delay,
                           adc_bits=np.where(aimc, adc_bits, np.nan), adc_bits_from_rule=rule)
 
@@ -151,7 +172,8 @@ def _no_components() -> ChipComponents:
     empty = np.zeros(0)
     text = empty.astype(str)
     return ChipComponents(rows=empty.astype(int), kind=text, compute_model=text, cell_family=text, node_nm=empty,
-                          imc_processor=empty.astype(bool), ops=empty, energy_pj={}, area_mm2={}, delay_ns={},
+                          imc_processor=empty.astype(bool), is_sram=empty.astype(bool), t_core_ns=empty, ops=empty,
+                          energy_pj={}, area_mm2={}, delay_ns={},
                           adc_bits=empty, adc_bits_from_rule=empty.astype(bool))
 
 
@@ -163,6 +185,16 @@ def figures_of(comp: ChipComponents, energy_pj: dict, area_mm2: dict, delay_ns: 
     area = sum(area_mm2.values())
     delay = sum(delay_ns.values())
     return comp.ops / energy, comp.ops / delay / area / 1e3
+
+
+def density_given_tcore(comp: ChipComponents, area_mm2: dict) -> np.ndarray:
+    """1b TOPS/mm2 from the reported invocation latency and the model's bank area: ops / T_core / A / 1000.
+
+    Tests the area model alone (the timing is the chip's); NaN where T_core is not reported.
+    """
+    if len(comp.ops) == 0:
+        return np.zeros(0)
+    return comp.ops / comp.t_core_ns / sum(area_mm2.values()) / 1e3
 
 
 @dataclass(frozen=True)
@@ -181,6 +213,8 @@ class ChipPrediction:
     kind: str
     cell_family: str
     is_sram: bool
+    imc_processor: bool
+    t_core_ns: float
     tops_per_w_reported: float
     tops_per_w_model: float
     tops_per_w_paper: float
@@ -189,6 +223,9 @@ class ChipPrediction:
     tops_per_mm2_model: float
     tops_per_mm2_paper: float
     tops_per_mm2_factor: float
+    tops_per_mm2_given_tcore_reported: float  # the reported TOPS/mm2 where T_core is reported, else NaN
+    tops_per_mm2_given_tcore_model: float  # model area, reported T_core (see the module docstring)
+    tops_per_mm2_given_tcore_paper: float
     adc_bits_used: float
     adc_bits_from_rule: bool
     modeled: bool
@@ -218,13 +255,15 @@ def predict_chips(chips: list[PublishedChip], calibration: "Calibration | None" 
 
     comp = chip_components(chips)
     paper_w, paper_d = figures_of(comp, comp.energy_pj, comp.area_mm2, comp.delay_ns)
-    model_w, model_d = paper_w, paper_d
+    paper_t = density_given_tcore(comp, comp.area_mm2)
+    model_w, model_d, model_t = paper_w, paper_d, paper_t
     spread_w = spread_d = np.full(len(comp.rows), np.nan)
     if calibration is not None and len(comp.rows):
         cal = apply_calibration(comp.energy_pj, comp.area_mm2, comp.compute_model, calibration,
                                 cell_family=comp.cell_family, node_nm=comp.node_nm,
                                 imc_processor=comp.imc_processor, delay_by_component=comp.delay_ns)
         model_w, model_d = figures_of(comp, cal.energy_pj, cal.area_mm2, cal.delay_ns)
+        model_t = density_given_tcore(comp, cal.area_mm2)
         spread_w = calibration.spread("tops_per_w", comp.compute_model)
         spread_d = calibration.spread("tops_per_mm2", comp.compute_model)
     position = {int(r): i for i, r in enumerate(comp.rows)}
@@ -237,10 +276,13 @@ def predict_chips(chips: list[PublishedChip], calibration: "Calibration | None" 
         out.append(ChipPrediction(
             row=chip.row, index=chip.index, chip_id=chip.chip_id, title=chip.title, year=chip.year,
             node_nm=chip.node_nm, architecture=chip.architecture, compute_model=chip.compute_model, kind=chip.kind,
-            cell_family=chip.cell_family, is_sram=chip.is_sram,
-            tops_per_w_reported=chip.tops_per_w, tops_per_w_model=pick(model_w), tops_per_w_paper=pick(paper_w),
+            cell_family=chip.cell_family, is_sram=chip.is_sram, imc_processor=chip.imc_processor,
+            t_core_ns=chip.t_core_ns, tops_per_w_reported=chip.tops_per_w, tops_per_w_model=pick(model_w),
+            tops_per_w_paper=pick(paper_w),
             tops_per_w_factor=pick(spread_w), tops_per_mm2_reported=chip.tops_per_mm2,
             tops_per_mm2_model=pick(model_d), tops_per_mm2_paper=pick(paper_d), tops_per_mm2_factor=pick(spread_d),
+            tops_per_mm2_given_tcore_reported=chip.tops_per_mm2 if modeled and chip.t_core_ns > 0 else math.nan,
+            tops_per_mm2_given_tcore_model=pick(model_t), tops_per_mm2_given_tcore_paper=pick(paper_t),
             adc_bits_used=pick(comp.adc_bits), adc_bits_from_rule=bool(modeled and comp.adc_bits_from_rule[i]),
             modeled=modeled, reason=reason))
     return out
