@@ -200,13 +200,14 @@ def _selects(applies_to: str, compute_model, cell_family, imc_processor) -> np.n
     return (cm == applies_to) & ~nvm  # one AIMC compute model, volatile cells (eNVM has its own factor)
 
 
-def _features(quantity, component, compute_model, cell_family, node_nm, imc_processor) -> np.ndarray:
+def _features(quantity, component, compute_model, cell_family, node_nm, imc_processor,
+              parameters: tuple[Parameter, ...] = PARAMETERS) -> np.ndarray:
     """Matrix (chips x parameters): d log(factor of ``component``) / d theta."""
     shape = np.broadcast(np.asarray(compute_model), np.asarray(cell_family), np.asarray(node_nm),
                          np.asarray(imc_processor)).shape
     log_node = np.log(np.asarray(node_nm, dtype=float) / REF_NODE_NM)
     columns = []
-    for p in PARAMETERS:
+    for p in parameters:
         if p.quantity != quantity or component not in p.components:
             columns.append(np.zeros(shape))
             continue
@@ -246,6 +247,7 @@ class FitData:
     log_energy_reported: np.ndarray  # log pJ per invocation (NaN where TOPS/W is not reported)
     log_density_reported: np.ndarray  # log TOPS/mm2 (NaN where not reported)
     features: dict[tuple[str, str], np.ndarray]  # (quantity, component) -> chips x parameters
+    parameters: tuple[Parameter, ...] = PARAMETERS  # the free constants (a study may try others)
 
     @property
     def selection_rows(self) -> np.ndarray:
@@ -255,12 +257,18 @@ class FitData:
 
     def subset(self, keep: np.ndarray) -> "FitData":
         return FitData(self.comp.take(keep), self.chip_id[keep], self.log_energy_reported[keep],
-                       self.log_density_reported[keep], {k: v[keep] for k, v in self.features.items()})
+                       self.log_density_reported[keep], {k: v[keep] for k, v in self.features.items()},
+                       self.parameters)
 
 
-def fit_data(chips: list[PublishedChip]) -> FitData:
-    """The rows a calibration can learn from: modelable AIMC/DIMC rows with a reported TOPS/W or TOPS/mm2."""
-    comp = chip_components(chips)
+def fit_data(chips: list[PublishedChip], *, parameters: tuple[Parameter, ...] = PARAMETERS,
+             components: ChipComponents | None = None) -> FitData:
+    """The rows a calibration can learn from: modelable AIMC/DIMC rows with a reported TOPS/W or TOPS/mm2.
+
+    ``parameters`` and ``components`` (default: :data:`PARAMETERS` and the paper model of ``chips``) let a
+    study try other free constants or extra model terms (benchmarks/bench_validation.py --variants).
+    """
+    comp = chip_components(chips) if components is None else components
     by_row = {c.row: c for c in chips}
     rows = [by_row[r] for r in comp.rows]
     tops_w = np.array([c.tops_per_w for c in rows], dtype=float)
@@ -271,10 +279,10 @@ def fit_data(chips: list[PublishedChip]) -> FitData:
     keep = np.isfinite(log_e) | np.isfinite(log_d)
     where = dict(compute_model=comp.compute_model, cell_family=comp.cell_family, node_nm=comp.node_nm,
                  imc_processor=comp.imc_processor)
-    features = {(q, c): _features(q, c, **where)
+    features = {(q, c): _features(q, c, **where, parameters=parameters)
                 for q, parts in (("energy", comp.energy_pj), ("area", comp.area_mm2), ("delay", comp.delay_ns))
                 for c in parts}
-    data = FitData(comp, np.array([c.chip_id for c in rows], dtype=str), log_e, log_d, features)
+    data = FitData(comp, np.array([c.chip_id for c in rows], dtype=str), log_e, log_d, features, parameters)
     return data.subset(keep)
 
 
@@ -342,13 +350,14 @@ def fit_theta(data: FitData, hyper: Hyper | None = None) -> np.ndarray:
     from scipy.optimize import least_squares  # imported here: 0.4 s that other commands need not pay
 
     hyper = hyper or fixed_hyper()
-    theta = np.zeros(len(PARAMETERS))
+    parameters = data.parameters
+    theta = np.zeros(len(parameters))
     for target in TARGETS:
-        free = np.array([p.target == target for p in PARAMETERS])
+        free = np.array([p.target == target for p in parameters])
         reg = hyper[target]
 
         def residuals_and_jacobian(values: np.ndarray, free=free, target=target, reg=reg):
-            full = np.zeros(len(PARAMETERS))
+            full = np.zeros(len(parameters))
             full[free] = values
             error, jac = _target_residuals(data, target, full)
             robust, slope = _soft_l1(error, reg.robust_scale)
