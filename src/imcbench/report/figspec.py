@@ -19,18 +19,24 @@ _CYCLE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e3
 
 @dataclass
 class Series:
-    """One trace: a line, markers, or bars. ``text`` labels points on hover (HTML) only."""
+    """One trace: a line, markers, bars, or horizontal segments. ``text`` labels points on hover (HTML) only.
+
+    ``kind="segments"`` draws one horizontal bar per point from ``x`` to ``x_end`` on the category row
+    ``y`` (a Gantt chart: y = engine, x = start, x_end = end); segment rows are listed top-down in the order
+    they first appear.
+    """
 
     name: str
     x: Sequence
     y: Sequence
-    kind: Literal["line", "scatter", "bar"] = "line"
+    kind: Literal["line", "scatter", "bar", "segments"] = "line"
     color: str | None = None
     dash: bool = False
     marker: str = "o"
     text: Sequence[str] | None = None
     size: float = 7.0
     show_legend: bool = True
+    x_end: Sequence | None = None
 
 
 @dataclass
@@ -65,6 +71,9 @@ def to_plotly(spec: FigureSpec):
                       hovertext=list(s.text) if s.text is not None else None)
         if s.kind == "bar":
             fig.add_trace(go.Bar(marker_color=color, **common))
+        elif s.kind == "segments":
+            common.update(x=[e - b for b, e in zip(s.x, s.x_end)], base=list(s.x))
+            fig.add_trace(go.Bar(marker_color=color, orientation="h", offsetgroup="segments", **common))
         else:
             mode = "lines+markers" if s.kind == "line" else "markers"
             fig.add_trace(go.Scatter(mode=mode, line=dict(color=color, dash="dash" if s.dash else None),
@@ -77,7 +86,21 @@ def to_plotly(spec: FigureSpec):
                       margin=dict(l=60, r=20, t=60, b=55))
     fig.update_xaxes(title_text=spec.x_label, type="log" if spec.x_log else None)
     fig.update_yaxes(title_text=spec.y_label, type="log" if spec.y_log else None)
+    rows = _segment_rows(spec)
+    if rows:  # first row on top, as in a Gantt chart
+        fig.update_yaxes(categoryorder="array", categoryarray=rows[::-1])
     return fig
+
+
+def _segment_rows(spec: FigureSpec) -> list:
+    """Category rows of the segment series, in order of first appearance."""
+    rows: list = []
+    for s in spec.series:
+        if s.kind == "segments":
+            for y in s.y:
+                if y not in rows:
+                    rows.append(y)
+    return rows
 
 
 def save_static(spec: FigureSpec, folder: Path | str) -> list[Path]:
@@ -113,6 +136,10 @@ def save_static(spec: FigureSpec, folder: Path | str) -> list[Path]:
             else:
                 ax.bar(xs - 0.4 + width * (bar_index + 0.5), ys, width, color=color, label=label)
             bar_index += 1
+        elif s.kind == "segments":
+            rows = _segment_rows(spec)
+            ys = [len(rows) - 1 - rows.index(y) for y in s.y]
+            ax.barh(ys, [e - b for b, e in zip(s.x, s.x_end)], 0.6, left=list(s.x), color=color, label=label)
         elif s.kind == "line":
             ax.plot(list(s.x), list(s.y), marker=s.marker, linestyle="--" if s.dash else "-", color=color,
                     label=label, markersize=s.size * 0.7)
@@ -124,6 +151,9 @@ def save_static(spec: FigureSpec, folder: Path | str) -> list[Path]:
     if bars:
         ax.set_xticks(range(len(categories)), [str(c) for c in categories],
                       rotation=30 if len(categories) > 6 else 0)
+    rows = _segment_rows(spec)
+    if rows:
+        ax.set_yticks(range(len(rows)), [str(r) for r in rows[::-1]])
     if spec.x_log:
         ax.set_xscale("log")
     if spec.y_log:
