@@ -12,6 +12,7 @@ from rich.table import Table
 from imcbench.cli.app import app, console, print_json
 from imcbench.evaluate import NetworkResult, evaluate
 from imcbench.hardware import load_system
+from imcbench.safeio import atomic_path, ensure_writable
 from imcbench.workload import load_workload
 
 
@@ -33,18 +34,22 @@ def evaluate_command(
     objective: ObjectiveChoice = typer.Option(ObjectiveChoice.energy, "--objective", help="what the mapper minimises"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
     csv: Optional[Path] = typer.Option(None, "--csv", help="also write the per-layer table to this CSV file"),
+    force: bool = typer.Option(False, "--force", help="overwrite the --csv file if it exists"),
     zigzag_compatible: bool = typer.Option(
         False, "--zigzag-compatible",
         help="ZigZag's mapping space and conventions (no diagonal or group packing, adjacent-only activation "
              "reuse, DIMC multipliers charged on the full array), for side-by-side comparisons"),
 ) -> None:
     """Map every layer of a network on a system and report energy, latency and area, layer by layer."""
+    if csv is not None:
+        ensure_writable(csv, force, option="--csv")  # before the work, not after it
     system = load_system(hardware)
     if zigzag_compatible:
         system = system.with_options(**ZIGZAG_COMPATIBLE)
     result = evaluate(load_workload(network), system, objective.value)
     if csv is not None:
-        result.to_dataframe().to_csv(csv, index=False)
+        with atomic_path(csv) as tmp:
+            result.to_dataframe().to_csv(tmp, index=False)
     if as_json:
         print_json(result.to_dict())
         return
