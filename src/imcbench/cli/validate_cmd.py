@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from imcbench.cli.app import app, console, print_json
+from imcbench.safeio import StagedFolder, atomic_path, check_output_folder, ensure_writable
 from imcbench.validation.calibration import Calibration, calibrate, fixed_hyper, load_calibration
 from imcbench.validation.chips import PublishedChip, default_chips_path, load_chips
 from imcbench.validation.predict import ChipPrediction, predict_chips, predictions_frame
@@ -30,7 +31,9 @@ MODES_NOTE = ("TOPS/mm2 is predicted from the architecture (model area and clock
               "'TOPS/mm2 @T_core' takes the reported invocation latency T_core from the row and tests the area "
               "model only. 'SRAM processors' (IMC_Processor = Y) report whole-chip figures, not a macro's.")
 
+ROWS_FILE = "validation_rows.csv"
 CHIPS_HELP = "chip CSV of the benchmarking format (default: ../shared/imc_data/chips_train.csv)"
+FORCE_HELP = "overwrite output files that exist"
 
 
 @app.command("validate")
@@ -41,14 +44,17 @@ def validate_command(
                                          "or a calibration YAML from 'imcbench calibrate'"),
     out: Optional[Path] = typer.Option(None, "--out", help="write the figures (PNG+SVG) and validation_rows.csv here"),
     as_json: bool = typer.Option(False, "--json", help="print JSON: {rows: [...], summary: {...}}"),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Model vs reported TOPS/W and TOPS/mm2 of published chips, calibrated beside the paper's model."""
+    if out is not None:  # fail before the work: the table's name is known, the figures' are checked when moved in
+        check_output_folder(out, [ROWS_FILE], force, option="--out")
     path = chips_file or default_chips_path()
     chips = load_chips(path)
     calib = load_calibration(calibration)
     predictions = predict_chips(chips, calib)
     summary = _summary(predictions, chips, calib, calibration, path)
-    written = _write_outputs(predictions, out, calibration) if out is not None else []
+    written = _write_outputs(predictions, out, calibration, force) if out is not None else []
     if as_json:
         print_json({"rows": [_json_row(p) for p in predictions], "summary": summary,
                     **({"files": [str(p) for p in written]} if written else {})})
@@ -73,8 +79,10 @@ def calibrate_command(
     robust_scale: Optional[float] = typer.Option(None, "--robust-scale", min=0.01,
                                                  help="fix the soft-L1 scale (log units) instead of choosing it"),
     as_json: bool = typer.Option(False, "--json", help="print the calibration as JSON"),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Fit the macro model's factors on a chip CSV (robust log least squares, nested leave-one-chip-out CV)."""
+    ensure_writable(out, force, option="--out")
     path = chips_file or default_chips_path()
     hyper = None
     if ridge is not None or robust_scale is not None:
@@ -82,7 +90,8 @@ def calibrate_command(
         hyper = fixed_hyper(defaults.ridge if ridge is None else ridge,
                             defaults.robust_scale if robust_scale is None else robust_scale)
     calib = calibrate(load_chips(path), source=path, hyper=hyper)
-    calib.save(out)
+    with atomic_path(out) as tmp:
+        calib.save(tmp)
     if as_json:
         print_json({**calib.to_dict(), "file": str(out)})
         return
@@ -127,18 +136,17 @@ def _json_row(p: ChipPrediction) -> dict:
     return {k: (None if isinstance(data[k], float) and not math.isfinite(data[k]) else data[k]) for k in JSON_ROW_KEYS}
 
 
-def _write_outputs(predictions: list[ChipPrediction], out: Path, calibration: str) -> list[Path]:
+def _write_outputs(predictions: list[ChipPrediction], out: Path, calibration: str, force: bool) -> list[Path]:
+    """The table and figures, written into ``out`` all at once (imcbench.safeio.StagedFolder)."""
     from imcbench.report.figspec import save_static
     from imcbench.validation.figures import validation_figures
 
-    out.mkdir(parents=True, exist_ok=True)
-    csv = out / "validation_rows.csv"
-    predictions_frame(predictions).to_csv(csv, index=False)
     label = "paper" if calibration.lower() == "paper" else "calibrated"
-    written = [csv]
-    for spec in validation_figures(predictions, model_label=label):
-        written += save_static(spec, out)
-    return written
+    with StagedFolder(out, force, option="--out") as stage:
+        predictions_frame(predictions).to_csv(stage.path / ROWS_FILE, index=False)
+        for spec in validation_figures(predictions, model_label=label):
+            save_static(spec, stage.path)
+    return stage.written
 
 
 # --- printing ----------------------------------------------------------------------------------------------
