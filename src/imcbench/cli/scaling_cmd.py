@@ -11,10 +11,12 @@ from rich.table import Table
 
 from imcbench.cli.app import app, console, err_console, print_json
 from imcbench.errors import ImcbenchError
+from imcbench.safeio import StagedFolder, check_output_folder
 
 TABLE_SIZES = (16, 64, 256, 1024, 4096)
 MAX_BITS = 24  # beyond this 4^b converter energies leave any physical range
 MAX_ARRAY_SIZE = 1 << 20
+TABLE_FILE = "scaling_table.csv"
 
 
 @app.command("scaling")
@@ -26,6 +28,7 @@ def scaling_command(
     out: Optional[Path] = typer.Option(None, "--out", help="folder for the figures (PNG+SVG) and CSV tables"),
     chips_file: Optional[Path] = typer.Option(None, "--chips", help="chip CSV (default: ../shared training file)"),
     as_json: bool = typer.Option(False, "--json", help="print the curves as JSON"),
+    force: bool = typer.Option(False, "--force", help="overwrite output files that exist"),
 ) -> None:
     """Fundamental limits: e_op of scalar, digital IMC and analog IMC (resident, rewritten, MMM) vs N and bits."""
     from imcbench.scaling import CONVERTER_MODELS, DEFAULT_PARAMS, MACHINES, crossover_n, scaling_table
@@ -36,6 +39,8 @@ def scaling_command(
     if converter not in CONVERTER_MODELS:
         raise ImcbenchError(f"--converter {converter!r}: use one of {', '.join(CONVERTER_MODELS)}")
     params = DEFAULT_PARAMS.with_(converter_model=converter)
+    if out is not None:  # fail before the work; every file is checked again when it is moved in
+        check_output_folder(out, [TABLE_FILE], force, option="--out")
     chips = _load_chips(chips_file)
     from imcbench.scaling.figures import N_GRID
 
@@ -47,7 +52,7 @@ def scaling_command(
 
         chip_frame = chips_vs_limit(chips, params=params)
     if out is not None:
-        _write_outputs(out, bit_list, array_size, params, chips, table, chip_frame)
+        _write_outputs(out, bit_list, array_size, params, chips, table, chip_frame, force)
     if as_json:
         print_json(_json(table, bit_list, array_size, crossover, chip_frame, MACHINES, converter))
         return
@@ -180,20 +185,15 @@ def _print_chips(frame) -> None:
     console.print(t)
 
 
-def _write_outputs(out: Path, bit_list, array_size, params, chips, table, chip_frame) -> None:
+def _write_outputs(out: Path, bit_list, array_size, params, chips, table, chip_frame, force: bool) -> None:
+    """Figures and tables, written into ``out`` all at once (imcbench.safeio.StagedFolder)."""
     from imcbench.report.figspec import save_static
     from imcbench.scaling.figures import scaling_figures
 
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ImcbenchError(f"--out {out}: cannot create the folder ({exc.strerror})") from None
-    paths = []
-    for spec in scaling_figures(bit_list, array_size, params=params, chips=chips):
-        paths += save_static(spec, out)
-    table.to_csv(out / "scaling_table.csv", index=False)
-    paths.append(out / "scaling_table.csv")
-    if chip_frame is not None:
-        chip_frame.to_csv(out / "scaling_chips_vs_limit.csv", index=False)
-        paths.append(out / "scaling_chips_vs_limit.csv")
-    err_console.print(f"wrote {len(paths)} files to {out}", highlight=False)
+    with StagedFolder(out, force, option="--out") as stage:
+        for spec in scaling_figures(bit_list, array_size, params=params, chips=chips):
+            save_static(spec, stage.path)
+        table.to_csv(stage.path / TABLE_FILE, index=False)
+        if chip_frame is not None:
+            chip_frame.to_csv(stage.path / "scaling_chips_vs_limit.csv", index=False)
+    err_console.print(f"wrote {len(stage.written)} files to {out}", highlight=False)
