@@ -1,7 +1,8 @@
 """Validation against published chips: leave-one-chip-out errors, before/after, the model variants tried, timing.
 
-Run: python benchmarks/bench_validation.py [CHIPS.csv] [--variants]
-(default ../shared/imc_data/chips_train.csv; prints tables and the time of each step; no assertions).
+Run: python benchmarks/bench_validation.py [CHIPS.csv] [--variants] [--figures DIR]
+(default ../shared/imc_data/chips_train.csv; prints tables and the time of each step; no assertions;
+``--figures`` writes the model-vs-reported figures of the nested leave-one-chip-out predictions).
 
 Columns of the main table (median |model/reported - 1|, fraction within 1.5x, within 2x):
 
@@ -147,7 +148,21 @@ def variant_table(chips, data: cal.FitData, rows: Rows, hyper: cal.Hyper) -> Non
         print(f"{name:46s} | " + " | ".join(cell(c) for c in cells))
 
 
-def main(path: str | None = None, with_variants: bool = False) -> None:
+def write_figures(chips, data: cal.FitData, cv: cal.CrossValidation, folder: str) -> None:
+    from pathlib import Path
+
+    from imcbench.report.figspec import save_static
+    from imcbench.validation.figures import validation_figures
+
+    frame = cal.cross_validated_frame(chips, data, cv)
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    frame.to_csv(Path(folder) / "cv_rows.csv", index=False)
+    for spec in validation_figures(frame, model_label="leave-one-chip-out"):
+        for file in save_static(spec, folder):
+            print(f"wrote {file}")
+
+
+def main(path: str | None = None, with_variants: bool = False, figures: str | None = None) -> None:
     chips = timed("load chips", load_chips, path)
     timed(f"predict {len(chips)} rows (paper model)", predict_chips, chips)
     data = timed("components of the modelable rows", cal.fit_data, chips)
@@ -156,12 +171,17 @@ def main(path: str | None = None, with_variants: bool = False) -> None:
     timed(f"fit {len(data.chip_id)} rows (all data)", cal.fit_theta, data, hyper)
     before = as_dict(timed("plain leave-one-chip-out CV, first calibration's settings", cal.cross_validate, data,
                            cal.fixed_hyper(0.5, 0.5)))
-    now = as_dict(timed(f"nested leave-one-chip-out CV ({len(set(data.chip_id))} folds)", cal.cross_validate, data))
+    nested = timed(f"nested leave-one-chip-out CV ({len(set(data.chip_id))} folds)", cal.cross_validate, data)
+    now = as_dict(nested)
     main_table(rows, before, now)
+    if figures:
+        write_figures(chips, data, nested, figures)
     if with_variants:
         variant_table(chips, data, rows, hyper)
 
 
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if a != "--variants"]
-    main(args[0] if args else None, with_variants="--variants" in sys.argv[1:])
+    argv = sys.argv[1:]
+    figures_dir = argv[argv.index("--figures") + 1] if "--figures" in argv else None
+    args = [a for a in argv if a not in ("--variants", "--figures", figures_dir)]
+    main(args[0] if args else None, with_variants="--variants" in argv, figures=figures_dir)

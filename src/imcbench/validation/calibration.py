@@ -123,6 +123,7 @@ class Calibration:
     uncertainty: dict[str, dict[str, float]] = field(default_factory=dict)  # metric -> group -> x/÷ factor
     provenance: dict = field(default_factory=dict)
     cross_validation: dict = field(default_factory=dict)
+    cv_frame: object = field(default=None, compare=False, repr=False)  # DataFrame of the CV predictions (not saved)
 
     def value(self, name: str) -> float:
         """The parameter as used: a factor exp(theta) or an exponent theta."""
@@ -448,7 +449,6 @@ def calibrate(chips: list[PublishedChip], *, source: str | Path | None = None,
     ``hyper=None`` chooses the regularisation by inner cross-validation (module doc); else it is fixed and
     the cross-validation is plain leave-one-chip-out with it.
     """
-    from imcbench.validation.predict import predictions_frame, predict_chips  # the CV rows, as a table
     from imcbench.validation.stats import summarise
 
     data = fit_data(chips)
@@ -460,15 +460,26 @@ def calibrate(chips: list[PublishedChip], *, source: str | Path | None = None,
     chosen = select_hyperparameters(data) if searched else hyper
     theta = fit_theta(data, chosen)
     cv = cross_validate(data, hyper)
-    frame = predictions_frame(predict_chips(chips))
-    frame = frame[frame.row.isin(data.comp.rows)].set_index("row").loc[data.comp.rows].reset_index()
-    frame["tops_per_w_model"], frame["tops_per_mm2_model"] = cv.tops_per_w, cv.tops_per_mm2
-    frame["tops_per_mm2_given_tcore_model"] = cv.tops_per_mm2_given_tcore
+    frame = cross_validated_frame(chips, data, cv)
     summary = summarise(frame, models=("model", "paper"))
     uncertainty = {m: _spread(frame, m) for m in TARGETS}
     provenance = _provenance(source, data, chosen, searched, cv)
     return Calibration(theta=dict(zip(PARAMETER_NAMES, map(float, theta))), uncertainty=uncertainty,
-                       provenance=provenance, cross_validation={"leave_one_chip_out": summary})
+                       provenance=provenance, cross_validation={"leave_one_chip_out": summary},
+                       cv_frame=frame)
+
+
+def cross_validated_frame(chips: list[PublishedChip], data: FitData, cv: CrossValidation):
+    """The prediction table (as `predictions_frame`) of the fitted rows with the CV predictions as '*_model'."""
+    from imcbench.validation.predict import predictions_frame, predict_chips
+
+    frame = predictions_frame(predict_chips(chips))
+    frame = frame[frame.row.isin(data.comp.rows)].set_index("row").loc[data.comp.rows].reset_index()
+    frame["tops_per_w_model"], frame["tops_per_mm2_model"] = cv.tops_per_w, cv.tops_per_mm2
+    frame["tops_per_mm2_given_tcore_model"] = cv.tops_per_mm2_given_tcore
+    frame["tops_per_w_ratio"] = frame.tops_per_w_model / frame.tops_per_w_reported
+    frame["tops_per_mm2_ratio"] = frame.tops_per_mm2_model / frame.tops_per_mm2_reported
+    return frame
 
 
 def _spread(frame, metric: str) -> dict[str, float]:
