@@ -28,6 +28,7 @@ Method (documented in every calibration file):
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import math
 from dataclasses import dataclass, field
@@ -541,10 +542,16 @@ def load_calibration(spec: str | Path | None = "default") -> Calibration | None:
     if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("parameters"), dict):
         raise ImcbenchError(f"{path}: not an imcbench calibration (expected 'format: {FORMAT}' and 'parameters'); "
                             "make one with 'imcbench calibrate --chips FILE.csv --out calib.yaml'")
+    for section in ("provenance", "uncertainty_factor", "cross_validation"):  # read as mappings further on
+        if data.get(section) is not None and not isinstance(data[section], dict):
+            raise ImcbenchError(f"{path}: field {section}: expected a mapping, got {type(data[section]).__name__}; "
+                                "the file is damaged, make it again with 'imcbench calibrate'")
     theta = {}
     for name, entry in data["parameters"].items():
         if name not in PARAMETER_NAMES:
-            raise ImcbenchError(f"{path}: unknown parameter {name!r}; known: {', '.join(PARAMETER_NAMES)}")
+            close = difflib.get_close_matches(str(name), PARAMETER_NAMES, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise ImcbenchError(f"{path}: unknown parameter {name!r}; {hint}known: {', '.join(PARAMETER_NAMES)}")
         value = entry.get("value") if isinstance(entry, dict) else entry
         kind = PARAMETERS[PARAMETER_NAMES.index(name)].kind
         if not isinstance(value, (int, float)) or not math.isfinite(value) or (kind == "factor" and value <= 0):
