@@ -236,3 +236,28 @@ def test_workload_yaml_layer_count_limit(tmp_path, monkeypatch):
     text = "layers:\n" + "".join(f"  - {{name: l{i}, dims: {{K: 2}}}}\n" for i in range(4))
     with pytest.raises(ImcbenchError, match="4 MAC layers is above the limit of 3"):
         load_workload(_write(tmp_path, text, "w.yaml"))
+
+
+# --- calibration YAML -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("key, value, needle", [
+    ("provenance", 5, "field provenance: expected a mapping, got int"),
+    ("uncertainty_factor", "x", "field uncertainty_factor: expected a mapping, got str"),
+])
+def test_damaged_calibration_sections_are_user_errors(tmp_path, key, value, needle):
+    """These raised AttributeError tracebacks in 'validate' before."""
+    from imcbench.validation.calibration import DEFAULT_CALIBRATION_FILE, load_calibration
+
+    data = yaml.safe_load(Path(DEFAULT_CALIBRATION_FILE).read_text())
+    data[key] = value
+    with pytest.raises(ImcbenchError, match=f"calib.yaml: {needle}"):
+        load_calibration(_write(tmp_path, yaml.safe_dump(data), "calib.yaml"))
+
+
+def test_unknown_calibration_parameter_gets_the_closest_name(tmp_path):
+    from imcbench.validation.calibration import DEFAULT_CALIBRATION_FILE, PARAMETER_NAMES, load_calibration
+
+    data = yaml.safe_load(Path(DEFAULT_CALIBRATION_FILE).read_text())
+    name = PARAMETER_NAMES[0]
+    data["parameters"][name + "x"] = data["parameters"].pop(name)
+    with pytest.raises(ImcbenchError, match=f"unknown parameter '{name}x'; did you mean '{name}'"):
+        load_calibration(_write(tmp_path, yaml.safe_dump(data), "calib.yaml"))
