@@ -295,3 +295,22 @@ def test_segments_figures_render(block8, tmp_path):
     assert list(fig.layout.yaxis.categoryarray) == ["cores", "ima"]  # ima first from the top
     paths = save_static(gantt, tmp_path)
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_yaml_macro_and_digital_accelerators(tmp_path, block8):
+    path = tmp_path / "cluster.yaml"
+    path.write_text("imas: [{name: ima, crossbars: 6, parallel_crossbars: 1}]\n"
+                    "accelerators:\n"
+                    "  - {name: dimc, type: macro, system: paper-dimc-64}\n"
+                    "  - {name: dwe, type: digital, macs_per_cycle: {depthwise: 16}, area_mm2: 0.05}\n")
+    system = load_hetero_system(path)
+    assert system.engine_names == ("cores", "ima", "dwe", "dimc")
+    assert system.imas[0].crossbars == 6 and system.imas[0].parallel_crossbars == 1
+    assert system.macros[0].system.macro.kind == "dimc"
+    dw = block8["block8.dw"]
+    labels = [c.label for c in choices_for(dw, system)]
+    assert "dwe" in labels and "dimc" in labels and "cores:50%+dwe:50%" in labels
+    # the digital engine runs depthwise only: 16 MACs/cycle at 500 MHz
+    cost = system.engine("dwe").cost(dw, 1.0, system.clock_mhz, system.memory)
+    assert cost.time_ns == pytest.approx(dw.macs / 16 * 2.0)
+    assert "dwe" not in [c.label for c in choices_for(block8["block8.expand"], system)]

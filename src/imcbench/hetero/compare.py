@@ -174,12 +174,14 @@ def bottleneck_table(network: Network, system: HeteroSystem) -> pd.DataFrame:
         cmp = compare(block, system)
         first, dw = block.layers[0], next(l for l in block if l.kind is LayerKind.DEPTHWISE)
         last = block.layers[-1]
-        rows.append({"block": number, "input": f"{first.IY}x{first.IX}x{first.C}", "hidden": dw.G,
+        channels_in = first.G if first.kind is LayerKind.DEPTHWISE else first.C
+        rows.append({"block": number, "input": f"{first.IY}x{first.IX}x{channels_in}", "hidden": dw.G,
                      "output": f"{last.OY}x{last.OX}x{last.K}", "stride": dw.stride[0], "macs": block.total_macs,
                      "software_us": cmp.results["software"].latency_ns / 1e3,
                      "hybrid_us": cmp.results["hybrid"].latency_ns / 1e3,
                      "all_ima_us": cmp.results["all_ima"].latency_ns / 1e3,
                      "speedup_hybrid": cmp.speedup("hybrid"), "speedup_all_ima": cmp.speedup("all_ima"),
+                     "speedup_hybrid_no_overlap": cmp.results["software"].latency_ns / cmp.results["hybrid"].sequential_ns,
                      "hybrid_mm2": cmp.results["hybrid"].area_mm2, "all_ima_mm2": cmp.similar_all_ima.area_mm2,
                      "area_saving": cmp.area_saving, "all_ima_latency_vs_hybrid": cmp.similar_latency_ratio,
                      "crossbars_hybrid": sum(cmp.results["hybrid"].crossbars.values()),

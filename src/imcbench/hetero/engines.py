@@ -14,7 +14,7 @@ or second-hand (model_reference flags it so), [assumption] our choice, a paramet
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from imcbench.errors import ImcbenchError
@@ -315,8 +315,7 @@ class ImaSpec:
                           pixels=pixels, tiles=tiles, in_bytes_per_pixel=in_bytes, out_bytes_per_pixel=out_bytes,
                           psum_adds_per_pixel=psum_adds,
                           dma_ns=cycles_to_ns(spill / memory.dma_bytes_per_cycle, clock_mhz))
-        time = ima_time_ns(self, base, len(tiles), clock_mhz, memory, cores)
-        return EngineCost(**{**base.__dict__, "time_ns": time})
+        return replace(base, time_ns=ima_time_ns(self, base, len(tiles), clock_mhz, memory, cores))
 
 
 def ima_time_ns(ima: ImaSpec, cost: EngineCost, crossbars: int, clock_mhz: float, memory: SharedMemory,
@@ -411,8 +410,6 @@ def _macro_layer_cost(system, layer: Layer, objective: str) -> tuple[float, floa
 
 def _share_of(layer: Layer, share: float) -> Layer:
     """The layer with ``share`` of its output channels (groups for depthwise); inputs dropped for caching."""
-    from dataclasses import replace
-
     if share >= 1:
         return replace(layer, name="share", inputs=())
     if layer.kind is LayerKind.DEPTHWISE:
