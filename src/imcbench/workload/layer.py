@@ -55,6 +55,12 @@ def infer_kind(*, K: int, C: int, G: int, OY: int, OX: int, FY: int, FX: int,
     return LayerKind.POINTWISE
 
 
+def _int_sequence(value, length: int, minimum: int) -> bool:
+    """True for a tuple or list of ``length`` integers >= ``minimum`` (bools excluded)."""
+    return (isinstance(value, (tuple, list)) and len(value) == length
+            and all(isinstance(v, int) and not isinstance(v, bool) and v >= minimum for v in value))
+
+
 @dataclass(frozen=True)
 class Layer:
     """One MAC-carrying layer; dimensions are per group (K and C count channels in one group).
@@ -94,10 +100,12 @@ class Layer:
                 raise ImcbenchError(
                     f"layer {self.name!r}: dimension {dim} = {value!r} must be a positive integer")
         for label, pair in (("stride", self.stride), ("dilation", self.dilation)):
-            if len(pair) != 2 or any(not isinstance(v, int) or v < 1 for v in pair):
+            if not _int_sequence(pair, 2, minimum=1):
                 raise ImcbenchError(f"layer {self.name!r}: {label} {pair!r} must be two positive integers")
-        if len(self.padding) != 4 or any(not isinstance(v, int) or v < 0 for v in self.padding):
+        if not _int_sequence(self.padding, 4, minimum=0):
             raise ImcbenchError(f"layer {self.name!r}: padding {self.padding!r} must be four integers >= 0")
+        if not isinstance(self.inputs, (tuple, list)) or not all(isinstance(p, str) for p in self.inputs):
+            raise ImcbenchError(f"layer {self.name!r}: inputs {self.inputs!r} must be a list of layer names")
         for label in ("act_bits", "weight_bits", "out_bits"):
             bits = getattr(self, label)
             if isinstance(bits, bool) or not isinstance(bits, int) or not 1 <= bits <= MAX_BITS:
