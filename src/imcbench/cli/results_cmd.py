@@ -1,0 +1,204 @@
+"""``imcbench results`` (summary, SQL queries, exports) and ``imcbench pareto`` (Pareto fronts) on a sweep
+results database."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.table import Table
+
+from imcbench.cli.app import app, console, print_json
+from imcbench.errors import ImcbenchError
+
+HEADLINE = ["energy_pj", "latency_ns", "area_mm2", "tops_per_w", "tops_per_mm2"]
+DEFAULT_METRICS = "tops_per_w:max,tops_per_mm2:max"
+AGGREGATE_NAMES = "geomean, mean, max, min"  # imcbench.dse.pareto.AGGREGATES (not imported at start-up)
+
+
+class TableChoice(str, Enum):
+    results = "results"
+    layers = "layers"
+    skipped = "skipped"
+
+
+@app.command("results")
+def results_command(
+    file: Path = typer.Argument(..., help="results database written by 'imcbench sweep'"),
+    query: Optional[str] = typer.Option(None, "--query", "-q",
+                                        help="SQL on the tables results, layers, skipped, meta (read-only)"),
+    pareto: Optional[str] = typer.Option(None, "--pareto",
+                                         help="only the Pareto front of these metrics, e.g. tops_per_w,tops_per_mm2 "
+                                              "(each NAME or NAME:max / NAME:min), per network"),
+    network: Optional[str] = typer.Option(None, "--network", "-n", help="only this network"),
+    sort: Optional[str] = typer.Option(None, "--sort", help="order by this metric (NAME, NAME:max or NAME:min)"),
+    top: int = typer.Option(20, "--top", min=1, help="rows to print"),
+    export_to: Optional[Path] = typer.Option(None, "--export",
+                                             help="write the rows (all of them) to a .parquet or .csv file"),
+    table: TableChoice = typer.Option(TableChoice.results, "--table", help="the table --export writes without --query"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+) -> None:
+    """Summary of a results database, its rows, a SQL query, or an export to Parquet/CSV."""
+    from imcbench.dse.pareto import pareto_front
+    from imcbench.dse.spec import parse_metric
+    from imcbench.dse.store import export, open_results
+
+    con, meta = open_results(file)
+    try:
+        if export_to is not None:
+            sql = query or _select(table.value, network)
+            count = export(con, sql, export_to)
+            console.print(f"wrote {count:,} rows to {export_to}")
+            return
+        if query:
+            frame = _sql(con, query)
+            title = "query"
+        else:
+            frame = _sql(con, _select("results", network))
+            if pareto:
+                metrics = [parse_metric(m) for m in pareto.split(",")]
+                frame = pareto_front(frame, metrics)
+            elif sort:
+                name, direction = parse_metric(sort)
+                _require_columns(frame, [name])
+                frame = frame.sort_values(name, ascending=direction == "min", kind="stable")
+            title = f"{meta.get('name')}: " + ("Pareto front" if pareto else "results")
+        if as_json:
+            print_json({"meta": _public_meta(meta), "rows": _records(frame.head(top))} if not query
+                       else _records(frame.head(top)))
+            return
+        if not query:
+            _print_overview(con, meta)
+        print_frame(display_frame(frame) if not query else frame, title=title, top=top)
+    finally:
+        con.close()
+
+
+@app.command("pareto")
+def pareto_command(
+    file: Path = typer.Argument(..., help="results database written by 'imcbench sweep'"),
+    metrics: str = typer.Option(DEFAULT_METRICS, "--metrics", "-m",
+                                help="comma-separated NAME:max or NAME:min (a bare NAME takes its natural direction)"),
+    network: Optional[str] = typer.Option(None, "--network", "-n", help="only this network"),
+    across: Optional[str] = typer.Option(None, "--across-networks",
+                                         help=f"one front over designs, metrics combined over the networks: "
+                                              f"{AGGREGATE_NAMES}"),
+    where: Optional[str] = typer.Option(None, "--where", help="SQL condition on results rows, e.g. \"kind = 'aimc'\""),
+    top: int = typer.Option(50, "--top", min=1, help="rows to print"),
+    as_json: bool = typer.Option(False, "--json", help="print the front as JSON"),
+) -> None:
+    """Pareto front(s) of a results database over any metrics, one per network (or across networks)."""
+    from imcbench.dse.pareto import aggregate_networks, pareto_front
+    from imcbench.dse.spec import parse_metric
+    from imcbench.dse.store import open_results
+
+    parsed = [parse_metric(m) for m in metrics.split(",") if m.strip()]
+    if not parsed:
+        raise ImcbenchError("--metrics: give at least one NAME:max or NAME:min")
+    con, meta = open_results(file)
+    try:
+        frame = _sql(con, _select("results", network, where))
+    finally:
+        con.close()
+    _require_columns(frame, [m for m, _ in parsed])
+    if across:
+        frame = aggregate_networks(frame, [m for m, _ in parsed], across, len(json.loads(meta.get("networks", "[]"))))
+    front = pareto_front(frame, parsed)
+    if as_json:
+        print_json({"metrics": [f"{m}:{d}" for m, d in parsed], "rows": _records(front)})
+        return
+    label = " ".join(f"{m} ({d})" for m, d in parsed)
+    print_frame(display_frame(front, [m for m, _ in parsed]), top=top,
+                title=f"{meta.get('name')}: Pareto front of {label}: {len(front)} of {len(frame)} rows")
+
+
+def print_frame(frame: pd.DataFrame, title: str = "", top: int = 50) -> None:
+    """A DataFrame as a rich table (numbers with 4 significant digits), at most ``top`` rows."""
+    table = Table(title=title or None)
+    for column in frame.columns:
+        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        table.add_column(str(column), justify="right" if numeric else "left", overflow="fold")
+    for row in frame.head(top).itertuples(index=False):
+        table.add_row(*(_format(v) for v in row))
+    console.print(table)
+    if len(frame) > top:
+        console.print(f"... {len(frame) - top:,} more rows (--top N to see more)")
+
+
+def _print_overview(con, meta: dict) -> None:
+    counts = con.execute("SELECT count(*), count(DISTINCT design_id) FROM results").fetchone()
+    skipped = con.execute("SELECT category || ': ' || reason, count(*) FROM skipped GROUP BY 1 ORDER BY 2 DESC").fetchall()
+    summary = Table(show_header=False, box=None)
+    summary.add_row("sweep", f"{meta.get('name')} ({meta.get('mode')}, objective {meta.get('objective')}, spec hash "
+                             f"{meta.get('spec_hash')}, imcbench {meta.get('imcbench_version')}, created "
+                             f"{meta.get('created_utc')})")
+    summary.add_row("networks", ", ".join(json.loads(meta.get("networks", "[]"))))
+    summary.add_row("results", f"{counts[0]:,} rows ({counts[1]:,} design points)")
+    for reason, count in skipped:
+        summary.add_row("skipped", f"{count:,} x {reason}")
+    console.print(summary)
+
+
+def _select(table: str, network: str | None, where: str | None = None) -> str:
+    conditions = []
+    if network:
+        conditions.append("network = '" + network.replace("'", "''") + "'")
+    if where:
+        conditions.append(f"({where})")
+    order = " ORDER BY design_index, network" if table == "results" else ""
+    return f"SELECT * FROM {table}" + (" WHERE " + " AND ".join(conditions) if conditions else "") + order
+
+
+def _sql(con, sql: str) -> pd.DataFrame:
+    import duckdb
+
+    try:
+        return con.execute(sql).df()
+    except duckdb.Error as exc:
+        raise ImcbenchError(f"SQL failed: {str(exc).splitlines()[0]} (tables: results, layers, skipped, meta)") from None
+
+
+def display_frame(frame: pd.DataFrame, metrics: list[str] = ()) -> pd.DataFrame:
+    """The columns worth reading: network, the design parameters that vary, swept extras, headline metrics."""
+    from imcbench.dse.store import DESIGN_COLUMNS, RESULT_KEYS
+
+    if frame.empty:
+        return frame
+    design = [c for c in DESIGN_COLUMNS if c in frame and (c in ("kind", "rows", "cols") or frame[c].nunique(dropna=False) > 1)]
+    known = set(RESULT_KEYS) | set(DESIGN_COLUMNS)
+    extras = [c for c in frame.columns if c not in known and not _is_metric(c)]
+    shown = [c for c in ("network", *design, *extras, *HEADLINE, *metrics) if c in frame.columns]
+    return frame[list(dict.fromkeys(shown))]
+
+
+def _is_metric(column: str) -> bool:
+    return column.startswith(("energy", "latency", "tclk", "area", "tops", "macs"))
+
+
+def _require_columns(frame: pd.DataFrame, names: list[str]) -> None:
+    missing = [n for n in names if n not in frame.columns]
+    if missing:
+        raise ImcbenchError(f"unknown column(s) {', '.join(missing)}; metrics: "
+                            f"{', '.join(c for c in frame.columns if _is_metric(c))}")
+
+
+def _format(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "-"
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as dicts with full-precision numbers and None for missing values."""
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+def _public_meta(meta: dict) -> dict:
+    return {k: v for k, v in meta.items() if k != "spec"}

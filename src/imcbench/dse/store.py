@@ -1,0 +1,205 @@
+"""The sweep results database: one embedded DuckDB file per sweep spec.
+
+Tables:
+
+* ``results`` -- one row per (design point, network): the design's parameters and the network's
+  totals (``network``, ``kind``, ``rows``, ``cols``, ..., ``energy_pj``, ``latency_ns``, ``area_mm2``,
+  ``tops_per_w``, ``tops_per_mm2``, energy per group). Key ``point_id``.
+* ``layers`` -- one row per layer of each result (key ``point_id``, ``layer_index``).
+* ``skipped`` -- (design point, network) pairs not evaluated: impossible designs, violated
+  constraints, evaluation errors, with the reason.
+* ``meta`` -- key/value: format, schema version, spec hash, the spec, imcbench version.
+
+Only the parent process writes, one transaction per finished batch (``INSERT ... ON CONFLICT DO
+NOTHING``, so a point is never stored twice); an interrupted sweep loses at most the batches in flight.
+A new file is built under a temporary name and renamed into place. A file that is not an imcbench
+results database is never written to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+import imcbench
+from imcbench.dse.worker import BatchOutput, ENERGY_GROUPS, LAYER_METRICS, TOTAL_METRICS
+from imcbench.errors import ImcbenchError
+
+FORMAT = "imcbench-sweep"
+SCHEMA_VERSION = "1"
+DUCKDB_MAGIC = b"DUCK"  # bytes 8..12 of every DuckDB file
+DESIGN_COLUMNS = {"kind": "VARCHAR", "rows": "BIGINT", "cols": "BIGINT", "n_macros": "BIGINT",
+                  "input_bits": "BIGINT", "weight_bits": "BIGINT", "bits_per_cycle": "BIGINT", "adc_bits": "DOUBLE",
+                  "cells_per_mult": "BIGINT", "node_nm": "DOUBLE", "vdd": "DOUBLE"}
+RESULT_KEYS = {"point_id": "VARCHAR PRIMARY KEY", "design_id": "VARCHAR NOT NULL", "design_index": "BIGINT",
+               "network": "VARCHAR NOT NULL", "objective": "VARCHAR", "system": "VARCHAR"}
+LAYER_COLUMNS = {"point_id": "VARCHAR NOT NULL", "layer_index": "INTEGER NOT NULL", "layer": "VARCHAR",
+                 "layer_kind": "VARCHAR", **{m: "DOUBLE" for m in LAYER_METRICS}, "macros_used": "INTEGER",
+                 "mapping": "VARCHAR"}
+SKIPPED_COLUMNS = {"point_id": "VARCHAR PRIMARY KEY", "design_id": "VARCHAR", "design_index": "BIGINT",
+                   "network": "VARCHAR", "category": "VARCHAR", "reason": "VARCHAR", "detail": "VARCHAR"}
+TABLES = ("results", "layers", "skipped", "meta")
+WRITER_THREADS = 1  # the writer shares the CPUs with the workers; its batches are small
+
+
+def result_columns(extra: dict[str, str]) -> dict[str, str]:
+    """Column -> SQL type of the ``results`` table; ``extra`` holds the swept parameters' columns."""
+    metrics = {m: "DOUBLE" for m in TOTAL_METRICS} | {f"energy_{g}_pj": "DOUBLE" for g in ENERGY_GROUPS}
+    extra = {k: v for k, v in extra.items() if k not in DESIGN_COLUMNS}
+    return RESULT_KEYS | DESIGN_COLUMNS | extra | metrics
+
+
+class SweepStore:
+    """An open results database of one sweep spec (the parent process's writer)."""
+
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection):
+        self.path = path
+        self.con = con
+        con.execute(f"SET threads = {WRITER_THREADS}")
+
+    @classmethod
+    def open_for_sweep(cls, path: str | Path, *, spec_hash: str, meta: dict[str, str], extra_columns: dict[str, str],
+                       force: bool = False) -> "SweepStore":
+        """Open ``path`` to resume the sweep ``spec_hash``, or create it. A database of another spec is
+        refused unless ``force`` (then replaced by a new one); any other file is refused."""
+        path = Path(path)
+        if path.exists():
+            con = connect(path, read_only=False)
+            stored = _meta(con, path)
+            if stored.get("spec_hash") == spec_hash and stored.get("schema_version") == SCHEMA_VERSION:
+                con.execute("INSERT OR REPLACE INTO meta VALUES ('last_opened_utc', ?)", [_now()])
+                return cls(path, con)
+            con.close()
+            if not force:
+                what = (f"results of another sweep spec (spec hash {stored.get('spec_hash')}, this spec "
+                        f"{spec_hash})" if stored.get("schema_version") == SCHEMA_VERSION
+                        else f"schema version {stored.get('schema_version')} (this imcbench writes {SCHEMA_VERSION})")
+                raise ImcbenchError(f"{path} holds {what}: choose another --out, or add --force to replace it")
+        _create_atomically(path, meta | {"spec_hash": spec_hash}, extra_columns)
+        return cls(path, connect(path, read_only=False))
+
+    def done_ids(self) -> set[str]:
+        """Point ids already stored (results and skipped): a resumed sweep does not redo them."""
+        rows = self.con.execute("SELECT point_id FROM results UNION ALL SELECT point_id FROM skipped").fetchall()
+        return {r[0] for r in rows}
+
+    def write(self, output: BatchOutput) -> None:
+        """Store one finished batch in a single transaction."""
+        try:
+            self.con.begin()
+            for table, columns in (("results", output.results), ("layers", output.layers),
+                                   ("skipped", output.skipped)):
+                if columns:
+                    frame = pd.DataFrame(columns)  # noqa: F841 (read by the SQL below)
+                    self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame ON CONFLICT DO NOTHING")
+            self.con.commit()
+        except duckdb.Error as exc:
+            self.con.rollback()
+            raise ImcbenchError(f"{self.path}: cannot write results ({exc})") from None
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def connect(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """A connection to an existing DuckDB file, or a clear error (not DuckDB, corrupt, in use)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ImcbenchError(f"results database {str(path)!r} not found: run 'imcbench sweep SPEC --out {path}' first")
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    if head[8:12] != DUCKDB_MAGIC:
+        raise ImcbenchError(f"{path} is not a DuckDB database (wrong header): it is left untouched; "
+                            "give an imcbench results file, or another --out path")
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        text = str(exc)
+        if "lock" in text.lower():
+            raise ImcbenchError(f"{path} is open in another process (a running sweep writes it): wait for it to "
+                                "finish, or read a copy of the file") from None
+        raise ImcbenchError(f"{path} cannot be opened as a DuckDB database (corrupt, or written by another DuckDB "
+                            f"version): {text.splitlines()[0]}") from None
+
+
+def open_results(path: str | Path) -> tuple[duckdb.DuckDBPyConnection, dict[str, str]]:
+    """A read-only connection to an imcbench results database and its metadata."""
+    con = connect(path, read_only=True)
+    try:
+        return con, _meta(con, Path(path))
+    except ImcbenchError:
+        con.close()
+        raise
+
+
+def _meta(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
+    try:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall()) if "meta" in tables else {}
+    except duckdb.Error as exc:
+        raise ImcbenchError(f"{path} is damaged: cannot read its tables ({str(exc).splitlines()[0]})") from None
+    if meta.get("format") != FORMAT or not set(TABLES) <= tables:
+        raise ImcbenchError(f"{path} is a DuckDB database but not an imcbench sweep results file (no meta table "
+                            f"with format {FORMAT!r}): it is left untouched; give another --out path")
+    return meta
+
+
+def _create_atomically(path: Path, meta: dict[str, str], extra_columns: dict[str, str]) -> None:
+    """Build the empty database under a temporary name, then rename it to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    try:
+        con = duckdb.connect(str(tmp))
+        con.execute(_create_table("results", result_columns(extra_columns)))
+        con.execute(_create_table("layers", LAYER_COLUMNS, primary_key=("point_id", "layer_index")))
+        con.execute(_create_table("skipped", SKIPPED_COLUMNS))
+        con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        rows = meta | {"format": FORMAT, "schema_version": SCHEMA_VERSION, "imcbench_version": imcbench.__version__,
+                       "created_utc": _now()}
+        con.executemany("INSERT INTO meta VALUES (?, ?)", [[k, str(v)] for k, v in rows.items()])
+        con.close()
+        Path(f"{path}.wal").unlink(missing_ok=True)  # a write-ahead log of the replaced file must not replay
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+
+
+def _create_table(name: str, columns: dict[str, str], primary_key: tuple[str, ...] = ()) -> str:
+    body = [f'"{c}" {t}' for c, t in columns.items()]
+    if primary_key:
+        body.append("PRIMARY KEY (" + ", ".join(f'"{c}"' for c in primary_key) + ")")
+    return f"CREATE TABLE {name} (" + ", ".join(body) + ")"
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def export(con: duckdb.DuckDBPyConnection, sql: str, out: str | Path) -> int:
+    """Write the rows of ``sql`` to a Parquet or CSV file (by suffix), atomically; returns the row count."""
+    out = Path(out)
+    formats = {".parquet": "(FORMAT parquet)", ".csv": "(FORMAT csv, HEADER true)"}
+    if out.suffix.lower() not in formats:
+        raise ImcbenchError(f"--export {out}: the file name must end in .parquet or .csv")
+    tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}")
+    try:
+        count = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
+        quoted = str(tmp).replace("'", "''")
+        con.execute(f"COPY ({sql}) TO '{quoted}' {formats[out.suffix.lower()]}")
+        os.replace(tmp, out)
+    except duckdb.Error as exc:
+        raise ImcbenchError(f"export to {out} failed: {str(exc).splitlines()[0]}") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return int(count)
+
+
+def spec_of(meta: dict[str, str]) -> dict:
+    return json.loads(meta.get("spec", "{}"))

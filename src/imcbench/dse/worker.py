@@ -1,0 +1,191 @@
+"""The work a sweep worker does: evaluate a batch of design points on the sweep's networks.
+
+A task (:class:`BatchTask`) carries only small data -- the base hardware as JSON, the design points'
+parameters, the network names or paths -- and the answer (:class:`BatchOutput`) is plain columns, so
+batches travel cheaply to local processes or a Dask cluster. Each worker process loads a network once
+and keeps it (:func:`network`). Workers never touch the results database: the parent writes.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import imcbench
+from imcbench.dse.constraints import ConstraintContext, violations
+from imcbench.dse.parameters import MACRO_ALIAS_FIELDS, HardwareBase, build_design
+from imcbench.errors import ImcbenchError
+from imcbench.evaluate import NetworkResult, evaluate, evaluate_many
+from imcbench.workload import Network, load_workload
+
+TOTAL_METRICS = ("energy_pj", "latency_cycles", "latency_ns", "tclk_ns", "area_mm2", "macs", "tops",
+                 "tops_per_w", "tops_per_mm2")
+ENERGY_GROUPS = ("macro", "weights", "inputs", "outputs")
+LAYER_METRICS = ("macs", "energy_pj", "latency_cycles", "latency_ns", "tops_per_w", "spatial_utilization")
+DELAY_ENV = "IMCBENCH_DSE_TEST_DELAY_S"  # tests only: seconds added per evaluation, to interrupt a sweep mid-way
+
+
+@dataclass(frozen=True)
+class Job:
+    """One (design, network) evaluation to do."""
+
+    point_id: str
+    network_index: int
+
+
+@dataclass(frozen=True)
+class DesignTask:
+    design_id: str
+    index: int
+    params: dict = field(hash=False)
+    jobs: tuple[Job, ...] = ()
+
+
+@dataclass(frozen=True)
+class BatchTask:
+    """Design points (each with the networks still to evaluate) and what every evaluation needs."""
+
+    batch_id: int
+    hardware: HardwareBase
+    networks: tuple[tuple[str, str], ...]  # (label, source) per network index
+    objective: str
+    designs: tuple[DesignTask, ...]
+    constraints: tuple[tuple[str, float], ...] = ()
+    param_columns: tuple[tuple[str, str], ...] = ()  # (parameter, column) stored besides the macro columns
+    store_layers: bool = True
+
+    @property
+    def n_jobs(self) -> int:
+        return sum(len(d.jobs) for d in self.designs)
+
+
+@dataclass
+class BatchOutput:
+    """Rows for the ``results``, ``layers`` and ``skipped`` tables, as columns (name -> list)."""
+
+    batch_id: int
+    results: dict[str, list] = field(default_factory=dict)
+    layers: dict[str, list] = field(default_factory=dict)
+    skipped: dict[str, list] = field(default_factory=dict)
+    n_jobs: int = 0
+    seconds: float = 0.0
+    pid: int = 0
+    version: str = imcbench.__version__
+
+
+@lru_cache(maxsize=32)
+def network(source: str) -> Network:
+    """A network loaded once per worker process."""
+    return load_workload(source)
+
+
+def run_batch(task: BatchTask) -> BatchOutput:
+    """Evaluate every job of ``task``; impossible designs and violated constraints become skipped rows.
+
+    Per network, all the batch's systems go through :func:`imcbench.evaluate.evaluate_many`, which
+    analyses the traffic once per structure (array geometry, memory sizes) and prices it for every
+    system: the runner puts designs of one structure in the same batch.
+    """
+    start = time.perf_counter()
+    out = BatchOutput(task.batch_id, n_jobs=task.n_jobs, pid=os.getpid())
+    limits = dict(task.constraints)
+    systems = {}
+    for design in task.designs:
+        try:
+            system = build_design(task.hardware, design.params)
+        except ImcbenchError as exc:
+            _skip_all(out, task, design, "invalid", "invalid design", str(exc))
+            continue
+        broken = violations(limits, "hardware", ConstraintContext(system))
+        if broken:
+            _skip_all(out, task, design, "constraint", *broken[0])
+            continue
+        systems[design.design_id] = system
+    delay = float(os.environ.get(DELAY_ENV, "0") or 0)
+    for index, (label, source) in enumerate(task.networks):
+        todo = [(design, job) for design in task.designs if design.design_id in systems
+                for job in design.jobs if job.network_index == index]
+        if not todo:
+            continue
+        net = network(source)
+        group = [systems[design.design_id] for design, _ in todo]
+        for (design, job), system, result in zip(todo, group, _evaluate_all(net, group, task.objective)):
+            if delay:
+                time.sleep(delay)
+            if isinstance(result, ImcbenchError):
+                _skip(out, job, design, label, "error", "evaluation failed", str(result))
+                continue
+            broken = violations(limits, "result", ConstraintContext(system, net, result))
+            if broken:
+                _skip(out, job, design, label, "constraint", *broken[0])
+                continue
+            _add_result(out, task, design, job, label, system, result)
+    out.seconds = time.perf_counter() - start
+    return out
+
+
+def _evaluate_all(net: Network, systems: list, objective: str) -> list:
+    """The result of each system on ``net``, or the `ImcbenchError` that system raised."""
+    try:
+        return evaluate_many(net, systems, objective)
+    except ImcbenchError:  # find which systems fail; the others still get their results
+        out = []
+        for system in systems:
+            try:
+                out.append(evaluate(net, system, objective))
+            except ImcbenchError as exc:
+                out.append(exc)
+        return out
+
+
+def _add_result(out: BatchOutput, task: BatchTask, design: DesignTask, job: Job, label: str, system,
+                result: NetworkResult) -> None:
+    macro = system.macro
+    row = {"point_id": job.point_id, "design_id": design.design_id, "design_index": design.index,
+           "network": label, "objective": task.objective, "system": system.name}
+    row |= {name: getattr(macro, name) for name in MACRO_ALIAS_FIELDS if name != "adc_bits"}
+    row["adc_bits"] = macro.resolved_adc_bits
+    row |= {column: design.params.get(name) for name, column in task.param_columns}
+    row |= {name: float(getattr(result, name)) for name in TOTAL_METRICS}
+    groups = result.energy_by_group_pj()
+    row |= {f"energy_{g}_pj": groups[g] for g in ENERGY_GROUPS}
+    _append(out.results, row)
+    if task.store_layers:
+        _extend_layers(out.layers, job.point_id, result.layers)
+
+
+def _extend_layers(columns: dict[str, list], point_id: str, layers) -> None:
+    """Append one result's layers column by column (a sweep stores hundreds of thousands of them)."""
+    if not columns:
+        columns.update({k: [] for k in ("point_id", "layer_index", "layer", "layer_kind", *LAYER_METRICS,
+                                        "macros_used", "mapping")})
+    n = len(layers)
+    columns["point_id"] += [point_id] * n
+    columns["layer_index"] += range(n)
+    columns["layer"] += [layer.name for layer in layers]
+    columns["layer_kind"] += [layer.kind for layer in layers]
+    for metric in LAYER_METRICS:
+        columns[metric] += [float(getattr(layer, metric)) for layer in layers]
+    columns["macros_used"] += [layer.mapping["macros_used"] for layer in layers]
+    columns["mapping"] += [layer.mapping["short"] for layer in layers]
+
+
+def _skip_all(out: BatchOutput, task: BatchTask, design: DesignTask, category: str, reason: str,
+              detail: str) -> None:
+    for job in design.jobs:
+        _skip(out, job, design, task.networks[job.network_index][0], category, reason, detail)
+
+
+def _skip(out: BatchOutput, job: Job, design: DesignTask, label: str, category: str, reason: str,
+          detail: str) -> None:
+    _append(out.skipped, {"point_id": job.point_id, "design_id": design.design_id, "design_index": design.index,
+                          "network": label, "category": category, "reason": reason, "detail": detail})
+
+
+def _append(columns: dict[str, list], row: dict) -> None:
+    if not columns:
+        columns.update({k: [] for k in row})
+    for key, value in row.items():
+        columns[key].append(value)
