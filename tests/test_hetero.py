@@ -148,7 +148,7 @@ def test_schedule_respects_dependencies_on_random_allocations(block8, mbv2):
         model = CostModel(net, system)
         for _ in range(5):
             allocation = {l.name: rng.choice(choices_for(l, system)) for l in net}
-            parts, _, _ = model._parts_and_energy(allocation, model.provision(allocation))
+            parts, _, _ = model.parts_and_energy(allocation, model.provision(allocation))
             sched = schedule(net, parts, system.row_tiles, 100.0)
             _check_schedule(net, sched, parts, system.row_tiles, 100.0)
 

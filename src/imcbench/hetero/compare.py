@@ -8,10 +8,10 @@
 
 With several IMAs, all-IMA and hybrid place whole layers, each on the IMA that gives the lowest latency.
 
-"All-IMA at similar performance" is the smallest-area all-IMA variant (its IMAs sized for the weights, or
-with fewer crossbars that it reprograms every inference) whose latency is within ``SIMILAR_TOLERANCE`` of
-the hybrid's; when none is, the weight-stationary all-IMA (the fastest) stands in and the latency ratio says
-how far from "similar" it is.
+"All-IMA at similar performance" (the paper's comparison point) is the smallest-area all-IMA variant (its
+IMAs sized for the weights, or with fewer crossbars that it reprograms every inference) whose latency is at
+most (1 + ``SIMILAR_TOLERANCE``) times the hybrid's, i.e. at least as fast up to the tolerance; when none
+is, the fastest variant (weight-stationary) stands in, and the latency ratio says how far it is.
 """
 
 from __future__ import annotations

@@ -140,8 +140,9 @@ class CostModel:
             areas[engine] = s.engine(engine).area_mm2(has)
         return areas
 
-    def _parts_and_energy(self, allocation: dict[str, Choice], provision: dict[str, tuple[int, int]]
-                          ) -> tuple[dict[str, list[Part]], dict[str, float], float]:
+    def parts_and_energy(self, allocation: dict[str, Choice], provision: dict[str, tuple[int, int]]
+                         ) -> tuple[dict[str, list[Part]], dict[str, float], float]:
+        """The scheduler's parts of every layer, the energy by component (pJ) and the no-overlap latency (ns)."""
         s = self.system
         parts: dict[str, list[Part]] = {}
         energy: dict[str, float] = {}
@@ -168,14 +169,14 @@ class CostModel:
     def quick(self, allocation: dict[str, Choice]) -> tuple[float, float, float]:
         """(latency ns, energy pJ, area mm2) without the task table: the search's inner loop."""
         provision = self.provision(allocation)
-        parts, energy, _ = self._parts_and_energy(allocation, provision)
+        parts, energy, _ = self.parts_and_energy(allocation, provision)
         latency = makespan(self.network, parts, self.system.row_tiles, self._handoff_ns, self._tiling)
         return latency, float(sum(energy.values())), float(sum(self.area(allocation, provision).values()))
 
     def evaluate(self, allocation: dict[str, Choice], name: str = "") -> HeteroResult:
         """The full result of ``allocation``: totals, breakdowns, busy times and the timeline."""
         provision = self.provision(allocation)
-        parts, energy, sequential = self._parts_and_energy(allocation, provision)
+        parts, energy, sequential = self.parts_and_energy(allocation, provision)
         timeline = schedule(self.network, parts, self.system.row_tiles, self._handoff_ns, self._tiling)
         area = self.area(allocation, provision)
         return HeteroResult(
