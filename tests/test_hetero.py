@@ -314,3 +314,14 @@ def test_yaml_macro_and_digital_accelerators(tmp_path, block8):
     cost = system.engine("dwe").cost(dw, 1.0, system.clock_mhz, system.memory)
     assert cost.time_ns == pytest.approx(dw.macs / 16 * 2.0)
     assert "dwe" not in [c.label for c in choices_for(block8["block8.expand"], system)]
+
+
+def test_block_numbers_and_shapes(mbv2):
+    from imcbench.hetero.compare import block_numbers
+
+    assert block_numbers(mbv2) == list(range(1, 18))
+    first = bottleneck(mbv2, 1)  # expansion 1: no pw-expand
+    assert [l.kind.value for l in first] == ["depthwise", "pointwise"]
+    b14 = bottleneck(mbv2, 14)  # 14x14x96 -> 576, stride 2 -> 7x7x160
+    assert [(l.kind.value, l.OY) for l in b14] == [("pointwise", 14), ("depthwise", 7), ("pointwise", 7)]
+    assert b14.layers[1].stride == (2, 2) and b14.layers[2].K == 160

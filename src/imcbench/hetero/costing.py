@@ -7,6 +7,10 @@ small it is time-multiplexed: before each layer it programs that layer's tiles (
 inference; (2) each engine's share of each layer is costed (:mod:`imcbench.hetero.engines`); (3) the tiles are
 scheduled (:mod:`imcbench.hetero.schedule`). Latency is the schedule's makespan, energy the sum of all parts
 (no leakage: idle engines are assumed clock-gated), area the cluster plus the engines the allocation uses.
+
+Not modelled (first-order model): L1 bank conflicts and the sharing of L1 and DMA bandwidth between engines
+that run at the same time; the cores that configure an IMA job or add its partial sums are not taken from
+the cores' own timeline (their time is charged to the IMA); the accuracy of 4-bit crossbar weights.
 """
 
 from __future__ import annotations
