@@ -102,13 +102,17 @@ def load_onnx(path: str | Path, *, name: str | None = None) -> Network:
     _fix_symbolic_batch(model, path)
     model = _infer_shapes(model, path)
     info = _graph_info(model, path)
-    layers = _build_layers(info)
-    check_layer_count(len(layers), str(path))
-    if not layers:
-        raise ImcbenchError(
-            f"{path}: the graph has no supported MAC operators (Conv, Gemm, MatMul and their quantized "
-            "forms), so there is nothing to benchmark; check that this is the model you meant")
-    return Network(name or path.stem, tuple(layers))
+    try:
+        layers = _build_layers(info)
+        check_layer_count(len(layers), str(path))
+        if not layers:
+            raise ImcbenchError(
+                f"{path}: the graph has no supported MAC operators (Conv, Gemm, MatMul and their quantized "
+                "forms), so there is nothing to benchmark; check that this is the model you meant")
+        return Network(name or path.stem, tuple(layers))
+    except ImcbenchError as exc:  # Layer and Network checks do not know the file
+        message = str(exc)
+        raise ImcbenchError(message if message.startswith(f"{path}:") else f"{path}: {message}") from None
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -139,7 +143,18 @@ def _read_model(path: Path):
     if len(model.graph.node) > MAX_ONNX_NODES:
         raise ImcbenchError(f"{path}: {len(model.graph.node)} nodes is above the limit of {MAX_ONNX_NODES} "
                             "(imcbench.limits.MAX_ONNX_NODES); check the file")
+    _check_names_are_text(model.graph, path)
     return model
+
+
+def _check_names_are_text(graph, path: Path) -> None:
+    """Refuse names that are not UTF-8 text: protobuf hands them over as bytes (a damaged file)."""
+    names = [*(n.name for n in graph.node), *(t for n in graph.node for t in (*n.input, *n.output)),
+             *(v.name for v in (*graph.input, *graph.output, *graph.value_info)), *(t.name for t in graph.initializer)]
+    bad = next((name for name in names if not isinstance(name, str)), None)
+    if bad is not None:
+        raise ImcbenchError(f"{path}: the name {bad[:60]!r} is not valid UTF-8 text; the file is damaged, export "
+                            "it again")
 
 
 def _data_inputs(graph) -> list:
