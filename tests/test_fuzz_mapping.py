@@ -7,7 +7,8 @@ deterministic). Either a clean ImcbenchError or a result that satisfies the mode
 * a bigger on-chip buffer (same per-access energies) never costs more DRAM traffic or energy;
 * a network's totals are the sums of its layers.
 
-Known model bugs found by this fuzzer are pinned as strict xfails below, with their minimal reproducers.
+Model bugs this fuzzer found (uneven macro splits charged phantom traffic; a shared level's capacity
+split over idle macros) are fixed; their minimal reproducers stay below as regular tests.
 Run with ``--hypothesis-show-statistics`` to see the number of cases per test.
 """
 
@@ -154,8 +155,6 @@ def test_doubling_the_work_never_lowers_the_energy(layer, config, dim):
     assert big.energy_pj >= small.energy_pj * (1 - REL), (dim, small.energy_pj, big.energy_pj)
 
 
-@pytest.mark.xfail(strict=True, reason="model bug (reported): a pixel count that the macros do not divide evenly "
-                                       "is charged phantom partial-sum traffic; see test_one_more_output_column_costs_more")
 @fuzz(150)
 @given(layers(kinds=("matmul", "pointwise")), system_configs(n_macros=(2, 4), l2_kb=(0.25, 1)))
 def test_one_more_output_column_never_lowers_the_energy(layer, config):
@@ -166,15 +165,12 @@ def test_one_more_output_column_never_lowers_the_energy(layer, config):
     assert big.energy_pj >= small.energy_pj * (1 - REL), (small.energy_pj, big.energy_pj)
 
 
-@pytest.mark.xfail(strict=True, reason="model bug (reported): with 2 macros and OX = 7, one macro computes 4 "
-                                       "output columns and one 3; the cost model charges the missing column's outputs "
-                                       "as partial sums written to DRAM and read back (mem.dram.O 20838 pJ vs 13261 "
-                                       "for the real outputs), so OX = 7 costs more than OX = 8")
 def test_one_more_output_column_costs_more():
     system = paper_system("aimc", 64, n_macros=2, l2_kb=0.25)
     seven = map_layer(Layer("L", "matmul", K=64, C=8, OX=7), system)
     eight = map_layer(Layer("L", "matmul", K=64, C=8, OX=8), system)
-    assert seven.energy_pj <= eight.energy_pj  # today: 41893 pJ > 40044 pJ
+    # 2 macros, OX = 7: one macro computes 4 output columns and the other 3 (it used to be charged 4)
+    assert seven.energy_pj <= eight.energy_pj
 
 
 @fuzz(100)
@@ -188,9 +184,6 @@ def test_a_bigger_buffer_never_costs_more_dram_traffic(layer, config, factor):
     assert big.energy_pj <= small.energy_pj * (1 + REL)
 
 
-@pytest.mark.xfail(strict=True, reason="model bug (reported): a shared level's capacity is split over all "
-                                       "n_macros, not the macros a mapping uses, so adding idle macros makes a "
-                                       "mappable layer unmappable, and the message blames a 2e6-bit L2 for a 512-bit tile")
 def test_more_macros_never_make_a_layer_unmappable():
     layer = Layer("fc", "fc", K=64, C=64)
     system = paper_system("aimc", 64)

@@ -168,12 +168,14 @@ def layer_traffic(layer: Layer, system: System, cand: Candidates, homes: Homes |
     # --- inputs and outputs: home level -> ... -> registers -> array ----------------------------
     i_levels, o_levels = system.levels("I"), system.levels("O")
     positions = _positions(system, i_levels, o_levels, homes, i_tiles * bi, o_tiles * psum, rows_m, cols_m,
-                           reasons)
+                           macros_used, reasons)
+    # when the macros do not split a dimension evenly, some macros idle in the last round: only the
+    # busy share of the per-macro traffic is real (7 output columns on 2 macros: 4 + 3, not 4 + 4)
+    busy = total_activations / (activations * macros_used)
     _input_charges(i_levels, homes["I"], positions, i_tiles, fetches["I"], rows_m, bi, total_activations,
-                   macros_used, f, charges, level_bits)
-    outputs_per_macro = layer.output_elements / (macros_used / f["mr"])
+                   macros_used, busy, f, charges, level_bits)
     _output_charges(o_levels, homes["O"], positions, o_tiles, fetches["O"], cols_m, bo, psum, total_activations,
-                    macros_used, outputs_per_macro, charges, level_bits)
+                    macros_used * busy, layer.output_elements * f["mr"], charges, level_bits)
 
     cycles_per_act = float(macro.params().slices)
     return Traffic(
@@ -284,18 +286,21 @@ def standalone_homes(layer: Layer, system: System) -> Homes:
     return place_activations(alone, system)[layer.name]
 
 
-def _capacity(system: System, level: MemoryLevel, per_row: np.ndarray, per_col: np.ndarray) -> np.ndarray:
-    """Capacity in bits of ``level`` as seen by one macro's tile (per-row/column levels: all used ones)."""
+def _capacity(system: System, level: MemoryLevel, per_row: np.ndarray, per_col: np.ndarray,
+              macros_used: np.ndarray) -> np.ndarray:
+    """Capacity in bits of ``level`` as seen by one macro's tile (per-row/column levels: all used ones;
+    a shared level is split between the macros the mapping uses)."""
     if level.per == "row":
         return level.size_bits * np.minimum(per_row, system.macro.rows)
     if level.per == "column":
         return level.size_bits * np.minimum(per_col, system.macro.weight_cols)
     if level.per == "macro":
         return np.full(per_row.shape, level.size_bits)
-    return np.full(per_row.shape, level.size_bits * system.instances(level) / system.macro.n_macros)
+    return level.size_bits * system.instances(level) / macros_used
 
 
-def _positions(system: System, i_levels, o_levels, homes, i_bits, o_bits, rows_m, cols_m, reasons) -> dict:
+def _positions(system: System, i_levels, o_levels, homes, i_bits, o_bits, rows_m, cols_m, macros_used,
+               reasons) -> dict:
     """Position (0..5) of the I and O tiles at each level below their homes; shared levels split capacity."""
     positions: dict[tuple[str, str], np.ndarray] = {}
     below = {"I": i_levels[:homes["I"]], "O": o_levels[:homes["O"]]}
@@ -305,7 +310,7 @@ def _positions(system: System, i_levels, o_levels, homes, i_bits, o_bits, rows_m
     for name in names:
         level = next(lv for lv in system.memories if lv.name == name)
         ops = [op for op in ("I", "O") if level in below[op]]
-        capacity = _capacity(system, level, rows_m, cols_m)
+        capacity = _capacity(system, level, rows_m, cols_m, macros_used)
         combined = sum(tiles[op] for op in ops)
         q = _deepest_fit(combined, capacity)
         too_small = q < 0
@@ -335,11 +340,13 @@ def _per_macro_level(level: MemoryLevel) -> bool:
     return level.per in ("row", "column", "macro")
 
 
-def _input_charges(levels, home, positions, i_tiles, fetches, rows_m, bi, total_activations, macros_used, f,
+def _input_charges(levels, home, positions, i_tiles, fetches, rows_m, bi, total_activations, macros_used, busy, f,
                    charges: list[Charge], level_bits) -> None:
-    """Inputs: fills of each level from the one above (reads up there, writes here), array reads."""
+    """Inputs: fills of each level from the one above (reads up there, writes here), array reads.
+    ``busy``: the share of macro slots doing real work (uneven splits leave some idle)."""
     n = len(rows_m)
-    distinct = f["mr"] * f["mg"] * f["mox"] * f["moy"] * f["mb"]  # macros needing different inputs
+    distinct = f["mr"] * f["mg"] * f["mox"] * f["moy"] * f["mb"] * busy  # macros needing different inputs
+    macros_used = macros_used * busy
     for j in range(home):
         level, upper = levels[j], levels[j + 1]
         q = positions[("I", level.name)]
@@ -361,14 +368,15 @@ def _input_charges(levels, home, positions, i_tiles, fetches, rows_m, bi, total_
     level_bits[lowest.name] = level_bits[lowest.name] + array_bits * np.ones(n)
 
 
-def _output_charges(levels, home, positions, o_tiles, fetches, cols_m, bo, psum, total_activations, macros_used,
-                    outputs_per_macro, charges: list[Charge], level_bits) -> None:
+def _output_charges(levels, home, positions, o_tiles, fetches, cols_m, bo, psum, total_activations, busy_macros,
+                    firsts, charges: list[Charge], level_bits) -> None:
     """Outputs: the array writes partial sums into the lowest level and reads them back to accumulate;
-    every level writes its tile up when evicted and reads it back for the next partial contribution."""
+    every level writes its tile up when evicted and reads it back for the next partial contribution.
+    ``busy_macros``: macros used times their busy share; ``firsts``: outputs times the macros that share
+    each output's reduction (the first contribution to an output needs no read)."""
     n = len(cols_m)
     lowest = levels[0]
     writes = total_activations * cols_m
-    firsts = outputs_per_macro * macros_used  # first contribution to each output: nothing to read
     rereads = np.maximum(writes - firsts, 0.0)
     key = f"mem.{lowest.name}.O"
     charges.append(Charge(key, lowest.name, True, _charged_bits(writes * psum, total_activations, lowest, psum)))
@@ -377,7 +385,7 @@ def _output_charges(levels, home, positions, o_tiles, fetches, cols_m, bo, psum,
     for j in range(home):
         level, upper = levels[j], levels[j + 1]
         q = positions[("O", level.name)]
-        evictions = _fetch_at(fetches, q) * macros_used
+        evictions = _fetch_at(fetches, q) * busy_macros
         elements = _tile_at(o_tiles, q) * evictions
         finals = np.minimum(firsts, elements)
         partial = np.maximum(elements - finals, 0.0)
