@@ -18,7 +18,6 @@ results database is never written to.
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -199,7 +198,3 @@ def export(con: duckdb.DuckDBPyConnection, sql: str, out: str | Path) -> int:
     finally:
         tmp.unlink(missing_ok=True)
     return int(count)
-
-
-def spec_of(meta: dict[str, str]) -> dict:
-    return json.loads(meta.get("spec", "{}"))

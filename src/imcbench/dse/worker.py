@@ -8,7 +8,9 @@ and keeps it (:func:`network`). Workers never touch the results database: the pa
 
 from __future__ import annotations
 
+import ctypes
 import os
+import sys
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -24,7 +26,8 @@ TOTAL_METRICS = ("energy_pj", "latency_cycles", "latency_ns", "tclk_ns", "area_m
                  "tops_per_w", "tops_per_mm2")
 ENERGY_GROUPS = ("macro", "weights", "inputs", "outputs")
 LAYER_METRICS = ("macs", "energy_pj", "latency_cycles", "latency_ns", "tops_per_w", "spatial_utilization")
-DELAY_ENV = "IMCBENCH_DSE_TEST_DELAY_S"  # tests only: seconds added per evaluation, to interrupt a sweep mid-way
+M_MMAP_THRESHOLD = -3  # glibc malloc.h
+MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024  # the ceiling of glibc's own dynamic mmap threshold on 64-bit
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ def run_batch(task: BatchTask) -> BatchOutput:
     system: the runner puts designs of one structure in the same batch.
     """
     start = time.perf_counter()
+    _keep_large_arrays_on_the_heap()
     out = BatchOutput(task.batch_id, n_jobs=task.n_jobs, pid=os.getpid())
     limits = dict(task.constraints)
     systems = {}
@@ -103,7 +107,6 @@ def run_batch(task: BatchTask) -> BatchOutput:
             _skip_all(out, task, design, "constraint", *broken[0])
             continue
         systems[design.design_id] = system
-    delay = float(os.environ.get(DELAY_ENV, "0") or 0)
     for index, (label, source) in enumerate(task.networks):
         todo = [(design, job) for design in task.designs if design.design_id in systems
                 for job in design.jobs if job.network_index == index]
@@ -112,8 +115,6 @@ def run_batch(task: BatchTask) -> BatchOutput:
         net = network(source)
         group = [systems[design.design_id] for design, _ in todo]
         for (design, job), system, result in zip(todo, group, _evaluate_all(net, group, task.objective)):
-            if delay:
-                time.sleep(delay)
             if isinstance(result, ImcbenchError):
                 _skip(out, job, design, label, "error", "evaluation failed", str(result))
                 continue
@@ -124,6 +125,20 @@ def run_batch(task: BatchTask) -> BatchOutput:
             _add_result(out, task, design, job, label, system, result)
     out.seconds = time.perf_counter() - start
     return out
+
+
+@lru_cache(maxsize=None)
+def _keep_large_arrays_on_the_heap() -> None:
+    """Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_`` set, which freezes glibc's mmap
+    threshold at 128 KiB: every large numpy temporary of the cost model is then mapped and unmapped,
+    and the page faults nearly doubled the CPU time of a batch (measured). Give back the threshold
+    glibc would have reached by itself."""
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ or not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to tune
 
 
 def _evaluate_all(net: Network, systems: list, objective: str) -> list:
