@@ -3,6 +3,7 @@ local vs Dask executors, and sweeps killed mid-way (a worker, then the parent) r
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -18,8 +19,11 @@ import pandas as pd
 import pytest
 
 from conftest import run_cli
+from imcbench.cli import main
 from imcbench.dse.runner import RunOptions, run_sweep
 from imcbench.dse.spec import load_spec
+from imcbench.dse.store import open_results
+from imcbench.errors import ImcbenchError
 
 TINY = """
 networks: [deepautoencoder, ds_cnn]
@@ -53,13 +57,22 @@ def table(path: Path, name: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    """The tiny sweep run once through the CLI (local processes)."""
+    """The tiny sweep, run once in this process (local worker processes)."""
     folder = tmp_path_factory.mktemp("tiny")
     spec = write(folder, "tiny.yaml", TINY)
     out = folder / "tiny.duckdb"
-    result = run_cli("sweep", spec, "--out", out, "--workers", "2", "--json")
-    assert result.returncode == 0, result.stderr
-    return spec, out, result.json()
+    summary = run_sweep(load_spec(spec), out, RunOptions(executor="local", workers=2))
+    return spec, out, summary.to_dict()
+
+
+def imcbench(capsys, *args) -> str:
+    """Run a command in this process (no interpreter start-up) and return its stdout; it must succeed."""
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
+        main([str(a) for a in args])
+    captured = capsys.readouterr()
+    assert stop.value.code in (0, None), captured.err
+    return captured.out
 
 
 @pytest.fixture(scope="module")
@@ -83,36 +96,34 @@ def test_sweep_then_resume_does_nothing(tiny):
     assert set(results.network) == {"deepautoencoder", "ds_cnn"}
 
 
-def test_export_query_and_pareto(tiny, tmp_path):
+def test_export_query_and_pareto(tiny, tmp_path, capsys):
     _, out, _ = tiny
     for suffix in ("parquet", "csv"):
         target = tmp_path / f"r.{suffix}"
-        done = run_cli("results", out, "--export", target)
-        assert done.returncode == 0, done.stderr
+        assert "wrote 8 rows" in imcbench(capsys, "results", out, "--export", target)
         back = duckdb.sql(f"SELECT * FROM '{target}'").df()  # DuckDB reads both formats by suffix
         assert len(back) == 8 and {"network", "kind", "rows", "cols", "tops_per_w", "tops_per_mm2"} <= set(back.columns)
-    query = run_cli("results", out, "--query", "SELECT kind, count(*) AS n FROM results GROUP BY kind ORDER BY kind",
-                    "--json")
-    assert query.json() == [{"kind": "aimc", "n": 4}, {"kind": "dimc", "n": 4}]
-    front = run_cli("pareto", out, "--metrics", "tops_per_w:max,area_mm2:min", "--network", "ds_cnn", "--json")
-    assert front.returncode == 0, front.stderr
-    rows = front.json()["rows"]
+    query = imcbench(capsys, "results", out, "--query", "SELECT kind, count(*) AS n FROM results GROUP BY kind "
+                                                         "ORDER BY kind", "--json")
+    assert json.loads(query) == [{"kind": "aimc", "n": 4}, {"kind": "dimc", "n": 4}]
+    rows = json.loads(imcbench(capsys, "pareto", out, "--metrics", "tops_per_w:max,area_mm2:min",
+                               "--network", "ds_cnn", "--json"))["rows"]
     every = table(out, "results").query("network == 'ds_cnn'")[["tops_per_w", "area_mm2"]].to_numpy()
     on_front = {(r["tops_per_w"], r["area_mm2"]) for r in rows}
     for tw, area in every:  # a row is on the front exactly when nothing beats it on both metrics
         beaten = ((every[:, 0] >= tw) & (every[:, 1] <= area) & ((every[:, 0] > tw) | (every[:, 1] < area))).any()
         assert ((tw, area) in on_front) == (not beaten)
-    text = run_cli("results", out, "--pareto", "tops_per_w,tops_per_mm2")
-    assert text.returncode == 0 and "Pareto front" in text.stdout
+    text = imcbench(capsys, "results", out, "--pareto", "tops_per_w,tops_per_mm2")
+    assert "Pareto front" in text and "ds_cnn" in text
 
 
 def test_dask_local_cluster_gives_identical_results(tiny, tmp_path):
     pytest.importorskip("dask.distributed")
-    spec, local_out, _ = tiny
+    _, local_out, _ = tiny
     out = tmp_path / "dask.duckdb"
-    result = run_cli("sweep", spec, "--out", out, "--executor", "dask", "--workers", "1", "--json", timeout=90)
-    assert result.returncode == 0, result.stderr
-    assert result.json()["executor"] == "dask" and result.json()["stored"] == 8
+    # a LocalCluster whose worker is a thread of this process, reached over TCP on loopback
+    summary = run_sweep(load_spec(tiny[0]), out, RunOptions(executor="dask", workers=1, dask_processes=False))
+    assert summary.executor == "dask" and summary.stored == 8
     for name in ("results", "layers"):
         pd.testing.assert_frame_equal(table(out, name), table(local_out, name))
 
@@ -133,8 +144,9 @@ def test_foreign_and_corrupt_files_are_refused_untouched(tiny, tmp_path):
     assert result.returncode == 2 and "not an imcbench sweep results file" in result.stderr
     damaged = tmp_path / "damaged.duckdb"
     damaged.write_bytes(out.read_bytes()[:20000])
-    result = run_cli("results", damaged)
-    assert result.returncode == 2 and "Traceback" not in result.stderr and str(damaged) in result.stderr
+    with pytest.raises(ImcbenchError, match="damaged|cannot be opened"):
+        con, _ = open_results(damaged)
+        con.execute("SELECT * FROM layers").fetchall()
 
 
 def test_database_of_another_spec_needs_force(tiny, tmp_path):
@@ -145,9 +157,8 @@ def test_database_of_another_spec_needs_force(tiny, tmp_path):
     refused = run_cli("sweep", other, "--out", copy)
     assert refused.returncode == 2 and "another sweep spec" in refused.stderr and "--force" in refused.stderr
     assert len(table(copy, "results")) == 8
-    forced = run_cli("sweep", other, "--out", copy, "--force", "--workers", "1", "--json")
-    assert forced.returncode == 0, forced.stderr
-    assert forced.json()["evaluated"] == 4 and len(table(copy, "results")) == 4
+    forced = run_sweep(load_spec(other), copy, RunOptions(executor="serial", force=True))
+    assert forced.evaluated == 4 and len(table(copy, "results")) == 4
 
 
 @pytest.mark.parametrize("text, message", [
