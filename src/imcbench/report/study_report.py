@@ -247,7 +247,7 @@ def _accuracy_section(networks: pd.DataFrame, digits: bool) -> html.Section:
 
 
 def _hetero_section() -> html.Section:
-    from imcbench.hetero import hetero_figures  # provided by the heterogeneous-cluster feature
+    from imcbench.hetero.figures import hetero_figures
 
     return html.Section("8. IMC beside RISC-V cores",
                         ["Which layer runs where: software, all-IMA, hybrid and optimal allocations of a "
