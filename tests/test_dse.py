@@ -71,12 +71,16 @@ def test_pareto_ranks_peel_fronts():
 
 def test_pareto_front_per_network_and_geomean_aggregate():
     frame = pd.DataFrame({"design_id": ["a", "b", "a", "b", "c"], "network": ["x", "x", "y", "y", "x"],
-                          "tops_per_w": [1.0, 4.0, 9.0, 1.0, 2.0], "kind": ["aimc", "dimc", "aimc", "dimc", "aimc"]})
+                          "tops_per_w": [1.0, 4.0, 9.0, 1.0, 2.0], "kind": ["aimc", "dimc", "aimc", "dimc", "aimc"],
+                          "rows": [64, 128, 64, 128, 32], "energy_pj": [2.0, 1.0, 8.0, 1.0, 5.0]})
     front = pareto_front(frame, [("tops_per_w", "max")])
     assert sorted(zip(front.network, front.design_id)) == [("x", "b"), ("y", "a")]
     combined = aggregate_networks(frame, ["tops_per_w"], "geomean", networks=2)
     # c lacks network y: left out; a = sqrt(1 * 9) = 3, b = sqrt(4 * 1) = 2
     assert dict(zip(combined.design_id, combined.tops_per_w)) == pytest.approx({"a": 3.0, "b": 2.0})
+    # the other figures are combined too (not taken from one network); parameters are kept
+    assert dict(zip(combined.design_id, combined.energy_pj)) == pytest.approx({"a": 4.0, "b": 1.0})
+    assert dict(zip(combined.design_id, combined.rows)) == {"a": 64, "b": 128}
 
 
 # --- expansion and parameters -------------------------------------------------------------------------

@@ -85,14 +85,19 @@ AGGREGATES = ("geomean", "mean", "max", "min")
 
 def aggregate_networks(frame: pd.DataFrame, metrics: list[str], how: str = "geomean",
                        networks: int | None = None) -> pd.DataFrame:
-    """One row per design: ``metrics`` combined over its networks (geometric mean by default), the other
-    columns from its first row. Designs missing a network (``networks`` expected) are left out, so a
-    design is never ranked on its easy networks only."""
+    """One row per design: ``metrics`` -- and every other number that differs between its networks
+    (energy, latency, ...) -- combined over its networks (geometric mean by default); the design's
+    parameters from its first row. Designs missing a network (``networks`` expected) are left out,
+    so a design is never ranked on its easy networks only."""
     if how not in AGGREGATES:
         raise ImcbenchError(f"aggregate {how!r} is not known; use one of {', '.join(AGGREGATES)}")
     if len(frame) == 0:
         return frame
     grouped = frame.groupby("design_id", sort=False)
+    numeric = [c for c in frame.columns if c not in ("design_id", "design_index")
+               and pd.api.types.is_numeric_dtype(frame[c])]
+    varying = grouped[numeric].nunique(dropna=False).gt(1).any()
+    metrics = list(dict.fromkeys([*metrics, *varying.index[varying]]))
     counts = grouped["network"].nunique()
     complete = counts.index[counts == (networks or counts.max())]
     values = frame[["design_id", *metrics]].copy()
