@@ -18,8 +18,9 @@ import json
 import math
 from dataclasses import replace
 
+import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from imcbench.errors import ImcbenchError
@@ -27,7 +28,8 @@ from imcbench.evaluate import evaluate
 from imcbench.hardware.config import (MacroConfig, MemoryConfig, OptionsConfig, SystemConfig, TechnologyConfig,
                                       build_system)
 from imcbench.hardware.presets import paper_system
-from imcbench.mapping.mapper import map_layer
+from imcbench.mapping.cost import evaluate_candidates
+from imcbench.mapping.mapper import map_layer, search_space
 from imcbench.workload import Layer, Network
 from imcbench.workload.layer import LOOP_DIMS
 
@@ -165,7 +167,7 @@ def test_one_more_output_column_never_lowers_the_energy(layer, config):
     assert big.energy_pj >= small.energy_pj * (1 - REL), (small.energy_pj, big.energy_pj)
 
 
-def test_one_more_output_column_costs_more():
+def test_seven_output_columns_cost_no_more_than_eight():
     system = paper_system("aimc", 64, n_macros=2, l2_kb=0.25)
     seven = map_layer(Layer("L", "matmul", K=64, C=8, OX=7), system)
     eight = map_layer(Layer("L", "matmul", K=64, C=8, OX=8), system)
@@ -174,14 +176,68 @@ def test_one_more_output_column_costs_more():
 
 
 @fuzz(100)
-@given(layers(), system_configs(), st.sampled_from([2, 4, 16]))
-def test_a_bigger_buffer_never_costs_more_dram_traffic(layer, config, factor):
+@given(layers(), system_configs(n_macros=(1,)), st.sampled_from([2, 4, 16]))
+def test_a_bigger_buffer_never_raises_the_optimum_energy(layer, config, factor):
+    """At the optimum only the total is monotone: a bigger buffer may trade DRAM traffic for cheaper buffer
+    accesses (a depthwise layer packs 4 groups with 2 KB instead of 1 KB: DRAM weights 311 -> 622 pJ, L2
+    inputs 1552 -> 1178 pJ, total lower). The DRAM rule holds per mapping (next test). Single-macro systems
+    here: with several macros the row-split bug below also breaks this property."""
     small, big = _mapped(layer, build_system(config)), _mapped(layer, build_system(_with_l2(config, factor)))
     if small is None:
         return
     assert big is not None, "a bigger buffer made the layer unmappable"
-    assert _dram_pj(big) <= _dram_pj(small) * (1 + REL) + 1e-9, (_dram_pj(small), _dram_pj(big))
-    assert big.energy_pj <= small.energy_pj * (1 + REL)
+    assert big.energy_pj <= small.energy_pj * (1 + REL), (small.energy_pj, big.energy_pj)
+
+
+def _dram_per_candidate(layer, system, cand):
+    costs = evaluate_candidates(layer, system, cand)
+    shape = costs.energy_pj.shape
+    dram = sum(np.broadcast_to(v, shape) for k, v in costs.energy_breakdown.items() if k.startswith("mem.dram."))
+    return np.where(costs.feasible, dram, np.nan)
+
+
+@pytest.mark.xfail(strict=True, reason="model bug (reported): an input tile placed outside a loop that is split "
+                                       "across macros (row tiles mr > 1, group tiles mg > 1) covers the whole loop and "
+                                       "is charged in full to every macro of the split (no violation on one macro in "
+                                       "300 cases); see test_a_bigger_l2_makes_the_same_mapping_read_dram_three_times")
+@settings(fuzz(40), phases=[Phase.generate])  # no shrinking: the minimal case is the reproducer below
+@given(layers(), system_configs(), st.sampled_from([2, 4, 16]))
+def test_a_bigger_buffer_never_raises_a_mappings_dram_traffic(layer, config, factor):
+    """The same mapping (candidate) on a bigger buffer with the same per-access energies moves no more bits
+    to or from the DRAM."""
+    small_system, big_system = build_system(config), build_system(_with_l2(config, factor))
+    try:
+        cand = search_space(layer, small_system)
+    except ImcbenchError:
+        return
+    small, big = _dram_per_candidate(layer, small_system, cand), _dram_per_candidate(layer, big_system, cand)
+    both = np.isfinite(small) & np.isfinite(big)
+    assert np.all(big[both] <= small[both] * (1 + REL) + 1e-9), np.max(big[both] / np.maximum(small[both], 1e-30))
+
+
+def _fixed_energy_system(l2_kb: float):
+    return build_system(SystemConfig(
+        name="s", macro=MacroConfig(kind="aimc", rows=16, cols=16, count=8),
+        memories=[MemoryConfig(name="in_regs", kind="register", operands=["I"], per="row", size_bits=8),
+                  MemoryConfig(name="out_regs", kind="register", operands=["O"], per="column", size_bits=16),
+                  MemoryConfig(name="l2", kind="sram", operands=["I", "O"], size_kb=l2_kb, bandwidth_bits=256,
+                               read_pj=1.0, write_pj=1.0),
+                  MemoryConfig(name="dram", kind="dram", operands=["W", "I", "O"], size_mb=100, bandwidth_bits=64,
+                               read_pj_per_bit=3.7, write_pj_per_bit=3.7)],
+        options=OptionsConfig(diagonal_mapping=False, pack_groups=False)))
+
+
+@pytest.mark.xfail(strict=True, reason="model bug (reported): with the L2 doubled (same pJ per access) the input "
+                                       "tile moves outside the row-tile loop, covers all 33 channels, and is charged "
+                                       "once per macro of the 3-way row split: mem.dram.I 5861 -> 17582 pJ")
+def test_a_bigger_l2_makes_the_same_mapping_read_dram_three_times():
+    layer = Layer("L", "pointwise", B=3, K=3, C=33, OX=2)
+    small, big = _fixed_energy_system(1), _fixed_energy_system(2)
+    cand = search_space(layer, small)
+    # rows C11 | cols K2, macros K x2 R x3, loop order K-tiles > row-tiles > pixels (the 1 KB optimum)
+    pick = np.flatnonzero((cand.cu == 11) & (cand.ku == 2) & (cand.mk == 2) & (cand.mr == 3) & (cand.mb == 1)
+                          & (cand.order == 0) & (cand.n_chunk == 1))[0]
+    assert _dram_per_candidate(layer, big, cand)[pick] <= _dram_per_candidate(layer, small, cand)[pick]
 
 
 def test_more_macros_never_make_a_layer_unmappable():
