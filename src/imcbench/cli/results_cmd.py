@@ -15,6 +15,7 @@ from rich.table import Table
 
 from imcbench.cli.app import app, console, print_json
 from imcbench.errors import ImcbenchError
+from imcbench.safeio import ensure_writable
 
 HEADLINE = ["energy_pj", "latency_ns", "area_mm2", "tops_per_w", "tops_per_mm2"]
 DEFAULT_METRICS = "tops_per_w:max,tops_per_mm2:max"
@@ -42,8 +43,11 @@ def results_command(
                                              help="write the rows (all of them) to a .parquet or .csv file"),
     table: TableChoice = typer.Option(TableChoice.results, "--table", help="the table --export writes without --query"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    force: bool = typer.Option(False, "--force", help="overwrite the --export file if it exists"),
 ) -> None:
     """Summary of a results database, its rows, a SQL query, or an export to Parquet/CSV."""
+    if export_to is not None:
+        ensure_writable(export_to, force, option="--export")
     from imcbench.dse.pareto import pareto_front
     from imcbench.dse.spec import parse_metric
     from imcbench.dse.store import export, open_results
