@@ -194,3 +194,19 @@ def test_validate_out_refuses_to_overwrite_a_figure(tmp_path):
     assert result.returncode == 2 and "chip_landscape.svg already exists" in result.stderr
     assert sorted(p.name for p in out.iterdir()) == ["chip_landscape.svg"]
     assert (out / "chip_landscape.svg").read_text() == "mine"
+
+
+def test_results_export_needs_force_to_overwrite(tmp_path):
+    pytest.importorskip("imcbench.dse.store", reason="imcbench.dse not available")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("name: t\nnetworks: [deepautoencoder]\nhardware: {preset: paper}\nfixed: {cols: same_as_rows}\n"
+                    "grid:\n  kind: [aimc]\n  rows: [32]\n")
+    database = tmp_path / "t.duckdb"
+    assert run_cli("sweep", spec, "--out", database, "--executor", "serial").returncode == 0
+    target = tmp_path / "rows.csv"
+    target.write_text("keep me\n")
+    result = run_cli("results", database, "--export", target)
+    assert result.returncode == 2 and "--export" in result.stderr and "already exists" in result.stderr
+    assert target.read_text() == "keep me\n"
+    assert run_cli("results", database, "--export", target, "--force").returncode == 0
+    assert target.read_text().startswith("point_id")
