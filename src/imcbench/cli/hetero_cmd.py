@@ -12,6 +12,9 @@ from rich.table import Table
 
 from imcbench.cli.app import app, console, print_json
 from imcbench.errors import ImcbenchError
+from imcbench.safeio import StagedFolder, check_output_folder
+
+JSON_FILE = "hetero.json"
 
 
 class HeteroObjective(str, Enum):
@@ -30,11 +33,14 @@ def hetero_command(
     area_budget: Optional[float] = typer.Option(None, "--area-budget", help="area budget of the optimum (mm2)"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
     out: Optional[Path] = typer.Option(None, "--out", help="write figures (PNG, SVG) and the JSON into this folder"),
+    force: bool = typer.Option(False, "--force", help="overwrite output files that exist"),
 ) -> None:
     """Compare software only, all layers on IMAs, the hybrid (depthwise on the cores) and the searched optimum."""
     from imcbench.hetero import bottleneck, compare, load_hetero_system
     from imcbench.workload import load_workload
 
+    if out is not None:  # fail before the work; every file is checked again when it is moved in
+        check_output_folder(out, [JSON_FILE], force, option="--out")
     cluster = load_hetero_system(system)
     net = load_workload(network)
     if block is not None:
@@ -43,22 +49,23 @@ def hetero_command(
         raise ImcbenchError(f"--area-budget {area_budget} must be > 0 (mm2)")
     result = compare(net, cluster, objective.value, area_budget)
     if out is not None:
-        _write(result, out)
+        _write(result, out, force)
     if as_json:
         print_json(result.to_dict())
         return
     _print(result, out)
 
 
-def _write(result, out: Path) -> None:
+def _write(result, out: Path, force: bool) -> None:
+    """The JSON and figures, written into ``out`` all at once (imcbench.safeio.StagedFolder)."""
     from imcbench.hetero.figures import hetero_figures
     from imcbench.report.figspec import save_static
 
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "hetero.json").write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
-        for spec in hetero_figures(result):
-            save_static(spec, out)
+        with StagedFolder(out, force, option="--out") as stage:
+            (stage.path / JSON_FILE).write_text(json.dumps(result.to_dict(), indent=2), encoding="utf-8")
+            for spec in hetero_figures(result):
+                save_static(spec, stage.path)
     except OSError as exc:
         raise ImcbenchError(f"cannot write into {str(out)!r}: {exc.strerror or exc}") from None
 
