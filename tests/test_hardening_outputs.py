@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -144,7 +144,7 @@ def test_long_names_are_cut_but_stay_distinct():
     assert len(a) <= MAX_FILENAME_CHARS and len(b) <= MAX_FILENAME_CHARS and a != b
 
 
-@settings(derandomize=True, max_examples=300, deadline=None)
+@settings(derandomize=True, max_examples=200, deadline=None)
 @given(st.text(max_size=300))
 def test_any_name_becomes_one_file_inside_the_folder(tmp_path_factory, name):
     """Property: whatever a network or layer is called, its file lands directly inside the output folder."""
@@ -210,3 +210,16 @@ def test_results_export_needs_force_to_overwrite(tmp_path):
     assert target.read_text() == "keep me\n"
     assert run_cli("results", database, "--export", target, "--force").returncode == 0
     assert target.read_text().startswith("point_id")
+
+
+def test_hetero_out_refuses_to_overwrite(tmp_path):
+    out = tmp_path / "hetero"
+    out.mkdir()
+    (out / "hetero.json").write_text("{}")
+    args = ("hetero", "-n", "mobilenet_v2", "--block", "8", "-s", Path(__file__).parents[1] / "examples" / "hetero_ima.yaml",
+            "--out", out)
+    result = run_cli(*args)
+    assert result.returncode == 2 and "hetero.json: already exists; pass --force" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["hetero.json"] and (out / "hetero.json").read_text() == "{}"
+    assert run_cli(*args, "--force").returncode == 0
+    assert json.loads((out / "hetero.json").read_text()) and _leftovers(out) == []
