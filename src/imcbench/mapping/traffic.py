@@ -143,7 +143,7 @@ def layer_traffic(layer: Layer, system: System, cand: Candidates, homes: Homes |
     w_unique0 = gu_avg * row_taps * ku_avg  # distinct weights per activation
     w_tiles = _tiles(np.ones(n), loop_counts, relevant["W"])  # in units of weight tiles
     o_tiles = _tiles(cols_m, loop_counts, relevant["O"])
-    i_tiles = _input_tiles(nest, f, loop_dims, loop_counts, gu_avg, t_g, pixels, n_ox, f["mox"])
+    i_tiles = _input_tiles(nest, f, loop_dims, loop_counts, gu_avg, t_g, t_r / n_r, pixels, n_ox, f["mox"])
     fetches = {op: _fetches(loop_counts, relevant[op]) for op in ("W", "I", "O")}
     reasons = np.full(n, "", dtype=object)
     charges: list[Charge] = []
@@ -235,9 +235,10 @@ def _deepest_fit(tiles: np.ndarray, capacity) -> np.ndarray:
     return np.where(fits.any(axis=1), N_POS - 1 - np.argmax(fits[:, ::-1], axis=1), -1)
 
 
-def _input_tiles(nest: LoopNest, f: dict, loop_dims: np.ndarray, loop_counts: np.ndarray, gu_avg, t_g,
+def _input_tiles(nest: LoopNest, f: dict, loop_dims: np.ndarray, loop_counts: np.ndarray, gu_avg, t_g, r_share,
                  pixels, n_ox, mox) -> np.ndarray:
-    """Input elements held at positions 0..5 (per macro): channels x groups x the window's footprint."""
+    """Input elements held at positions 0..5 (per macro): channels x groups x the window's footprint.
+    ``r_share``: the share of the row tiles one macro handles (the row-tile loop split over macros)."""
     n = len(gu_avg)
     out = np.zeros((n, N_POS))
     ox_steps = np.ceil(n_ox / mox)  # output-column steps per row for one macro
@@ -252,7 +253,7 @@ def _input_tiles(nest: LoopNest, f: dict, loop_dims: np.ndarray, loop_counts: np
         fy = np.where(covers_r, nest.FY, nest.FY / np.ceil(nest.FY / f["fyu"]))
         fx = np.where(covers_r, nest.FX, nest.FX / np.ceil(nest.FX / f["fxu"]))
         cu_avg = nest.C / np.ceil(nest.C / f["cu"])
-        channels = np.where(covers_r, nest.C, cu_avg) * gu_avg * np.where(covers_g, t_g, 1.0)
+        channels = np.where(covers_r, nest.C * np.minimum(r_share, 1.0), cu_avg) * gu_avg * np.where(covers_g, t_g, 1.0)
         cols_out = np.minimum(pix, ox_steps) * f["oxu"]
         rows_out = np.maximum(pix / ox_steps, 1.0)
         batch = np.maximum(rows_out / nest.OY, 1.0)
