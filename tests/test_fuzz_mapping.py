@@ -196,10 +196,6 @@ def _dram_per_candidate(layer, system, cand):
     return np.where(costs.feasible, dram, np.nan)
 
 
-@pytest.mark.xfail(strict=True, reason="model bug (reported): an input tile placed outside a loop that is split "
-                                       "across macros (row tiles mr > 1, group tiles mg > 1) covers the whole loop and "
-                                       "is charged in full to every macro of the split (no violation on one macro in "
-                                       "300 cases); see test_a_bigger_l2_makes_the_same_mapping_read_dram_three_times")
 @settings(fuzz(40), phases=[Phase.generate])  # no shrinking: the minimal case is the reproducer below
 @given(layers(), system_configs(), st.sampled_from([2, 4, 16]))
 def test_a_bigger_buffer_never_raises_a_mappings_dram_traffic(layer, config, factor):
@@ -227,9 +223,6 @@ def _fixed_energy_system(l2_kb: float):
         options=OptionsConfig(diagonal_mapping=False, pack_groups=False)))
 
 
-@pytest.mark.xfail(strict=True, reason="model bug (reported): with the L2 doubled (same pJ per access) the input "
-                                       "tile moves outside the row-tile loop, covers all 33 channels, and is charged "
-                                       "once per macro of the 3-way row split: mem.dram.I 5861 -> 17582 pJ")
 def test_a_bigger_l2_makes_the_same_mapping_read_dram_three_times():
     layer = Layer("L", "pointwise", B=3, K=3, C=33, OX=2)
     small, big = _fixed_energy_system(1), _fixed_energy_system(2)
