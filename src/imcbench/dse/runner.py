@@ -47,6 +47,7 @@ class SweepSummary:
     stored: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    worker_cpu_seconds: float = 0.0
     batches: int = 0
 
     @property
@@ -154,6 +155,7 @@ def execute(loaded: LoadedSpec, points: tuple[DesignPoint, ...], store: SweepSto
         check_version(output)
         store.write(output)
         summary.batches += 1
+        summary.worker_cpu_seconds += output.cpu_seconds
         summary.evaluated += output.n_jobs
         summary.stored += len(output.results.get("point_id", ()))
         skipped.update(f"{c}: {r}" for c, r in zip(output.skipped.get("category", ()), output.skipped.get("reason", ())))
