@@ -63,10 +63,10 @@ def results_command(
             frame = _sql(con, query)
             title = "query"
         else:
-            frame = _sql(con, _select("results", network))
+            frame = everything = _sql(con, _select("results", network))
             if pareto:
                 metrics = [parse_metric(m) for m in pareto.split(",")]
-                frame = pareto_front(frame, metrics)
+                frame, everything = pareto_front(frame, metrics), frame
             elif sort:
                 name, direction = parse_metric(sort)
                 _require_columns(frame, [name])
@@ -78,7 +78,7 @@ def results_command(
             return
         if not query:
             _print_overview(con, meta)
-        print_frame(display_frame(frame) if not query else frame, title=title, top=top)
+        print_frame(frame if query else display_frame(frame, like=everything), title=title, top=top)
     finally:
         con.close()
 
@@ -117,7 +117,7 @@ def pareto_command(
         print_json({"metrics": [f"{m}:{d}" for m, d in parsed], "rows": _records(front)})
         return
     label = " ".join(f"{m} ({d})" for m, d in parsed)
-    print_frame(display_frame(front, [m for m, _ in parsed]), top=top,
+    print_frame(display_frame(front, [m for m, _ in parsed], like=frame), top=top,
                 title=f"{meta.get('name')}: Pareto front of {label}: {len(front)} of {len(frame)} rows")
 
 
@@ -167,13 +167,16 @@ def _sql(con, sql: str) -> pd.DataFrame:
         raise ImcbenchError(f"SQL failed: {str(exc).splitlines()[0]} (tables: results, layers, skipped, meta)") from None
 
 
-def display_frame(frame: pd.DataFrame, metrics: list[str] = ()) -> pd.DataFrame:
-    """The columns worth reading: network, the design parameters that vary, swept extras, headline metrics."""
+def display_frame(frame: pd.DataFrame, metrics: list[str] = (), like: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The columns worth reading: network, the design parameters that vary (in ``like``, by default in
+    ``frame`` itself), swept extras, headline metrics."""
     from imcbench.dse.store import DESIGN_COLUMNS, RESULT_KEYS
 
     if frame.empty:
         return frame
-    design = [c for c in DESIGN_COLUMNS if c in frame and (c in ("kind", "rows", "cols") or frame[c].nunique(dropna=False) > 1)]
+    like = frame if like is None else like
+    design = [c for c in DESIGN_COLUMNS if c in frame and (c in ("kind", "rows", "cols") or
+                                                           like[c].nunique(dropna=False) > 1)]
     known = set(RESULT_KEYS) | set(DESIGN_COLUMNS)
     extras = [c for c in frame.columns if c not in known and not _is_metric(c)]
     shown = [c for c in ("network", *design, *extras, *HEADLINE, *metrics) if c in frame.columns]
