@@ -170,12 +170,8 @@ def test_one_more_output_column_never_lowers_the_energy(layer, config):
     assert big.energy_pj >= small.energy_pj * (1 - REL), (small.energy_pj, big.energy_pj)
 
 
-UNEVEN_K_BUG = ("model bug (reported): with K split into uneven tiles (balanced split: 25 = 13 tiles of 1.92 on "
-                "average) the same mapping pays 2.6x the L2 output traffic per output of the even split; see "
-                "test_25_output_channels_cost_no_more_than_26")
 
 
-@pytest.mark.xfail(strict=True, reason=UNEVEN_K_BUG)
 @settings(fuzz(150), phases=[Phase.generate])  # no shrinking while it fails: the reproducer is below
 @given(layers(kinds=("matmul", "pointwise", "conv", "fc")), system_configs())
 def test_one_more_output_channel_never_lowers_the_energy(layer, config):
@@ -186,15 +182,15 @@ def test_one_more_output_channel_never_lowers_the_energy(layer, config):
     assert big.energy_pj >= small.energy_pj * (1 - REL), (small.energy_pj, big.energy_pj)
 
 
-@pytest.mark.xfail(strict=True, reason=UNEVEN_K_BUG + ": mem.l2.O 1992 pJ for 900 outputs (K = 25) against 790 pJ "
-                                                      "for 936 (K = 26)")
 def test_25_output_channels_cost_no_more_than_26():
     system = paper_system("aimc", 16)  # 2 weight columns: K = 25 takes 13 K-tiles, one of them half empty
     k25 = map_layer(Layer("L", "pointwise", K=25, C=9, OY=12, OX=3), system)
     k26 = map_layer(Layer("L", "pointwise", K=26, C=9, OY=12, OX=3), system)
     assert k25.mapping.describe() == k26.mapping.describe()  # the same mapping
-    assert k25.energy_breakdown_pj["mem.l2.O"] <= k26.energy_breakdown_pj["mem.l2.O"]
-    assert k25.energy_pj <= k26.energy_pj  # today: 35873 pJ > 35356 pJ
+    # K = 25 used to pay 2.6x the L2 output traffic: float noise in the finished outputs was charged as
+    # partial sums read back at the level's minimum access
+    assert k25.energy_breakdown_pj["mem.l2.O"] <= k26.energy_breakdown_pj["mem.l2.O"] * (1 + REL)
+    assert k25.energy_pj <= k26.energy_pj
 
 
 def test_seven_output_columns_cost_no_more_than_eight():

@@ -144,7 +144,18 @@ def layer_traffic(layer: Layer, system: System, cand: Candidates, homes: Homes |
     w_tiles = _tiles(np.ones(n), loop_counts, relevant["W"])  # in units of weight tiles
     o_tiles = _tiles(cols_m, loop_counts, relevant["O"])
     i_tiles = _input_tiles(nest, f, loop_dims, loop_counts, gu_avg, t_g, t_r / n_r, pixels, n_ox, f["mox"])
-    fetches = {op: _fetches(loop_counts, relevant[op]) for op in ("W", "I", "O")}
+    # macros that split a dimension unevenly idle in the last round (7 output columns on 2 macros: 4 + 3):
+    # scale each position's traffic by the busy share of every split dimension it counts
+    busy = {"K": n_k / (t_k * f["mk"]), "R": n_r / (t_r * f["mr"]), "G": n_g / (t_g * f["mg"]),
+            "P": n_ox * nest.OY * nest.B / (pixels * f["mox"] * f["moy"] * f["mb"])}
+    # a macro split of a dimension the operand does not depend on broadcasts it: the busiest macro sets
+    # the traffic (weights over pixel-split macros, inputs over K-split macros), so no share there
+    shared = {"W": ("K", "R", "G"), "I": ("R", "G", "P"), "O": ("K", "R", "G", "P")}
+    fetches = {op: _fetches(loop_counts, relevant[op])
+               * _busy_scale(loop_dims, loop_counts, relevant[op], {d: busy[d] for d in shared[op]})
+               for op in ("W", "I", "O")}
+    # every macro writes its own cells and switches its own weights: all splits count there
+    cell_fetches = _fetches(loop_counts, relevant["W"]) * _busy_scale(loop_dims, loop_counts, relevant["W"], busy)
     reasons = np.full(n, "", dtype=object)
     charges: list[Charge] = []
     level_bits: dict[str, np.ndarray] = {m.name: np.zeros(n) for m in system.memories}
@@ -154,8 +165,9 @@ def layer_traffic(layer: Layer, system: System, cand: Candidates, homes: Homes |
     homes = {"I": homes.inputs, "O": homes.outputs}
     q_cells = _deepest_fit(w_tiles, float(macro.cells_per_mult))
     w_fills_tiles = _fetch_at(fetches["W"], q_cells) * _tile_at(w_tiles, q_cells)  # tiles per macro
+    w_cell_tiles = _fetch_at(cell_fetches, q_cells) * _tile_at(w_tiles, q_cells)
     if system.options.weights_preloaded:
-        w_fills_tiles = np.zeros(n)
+        w_fills_tiles = w_cell_tiles = np.zeros(n)
     w_distinct_macros = f["mk"] * f["mr"] * f["mg"]  # macros holding different weights
     w_source_bits = w_fills_tiles * w_unique0 * bw * w_distinct_macros
     w_levels = system.levels("W")
@@ -169,21 +181,18 @@ def layer_traffic(layer: Layer, system: System, cand: Candidates, homes: Homes |
     i_levels, o_levels = system.levels("I"), system.levels("O")
     positions = _positions(system, i_levels, o_levels, homes, i_tiles * bi, o_tiles * psum, rows_m, cols_m,
                            macros_used, reasons)
-    # when the macros do not split a dimension evenly, some macros idle in the last round: only the
-    # busy share of the per-macro traffic is real (7 output columns on 2 macros: 4 + 3, not 4 + 4)
-    busy = total_activations / (activations * macros_used)
     _input_charges(i_levels, homes["I"], positions, i_tiles, fetches["I"], rows_m, bi, total_activations,
-                   macros_used, busy, f, charges, level_bits)
+                   macros_used, f, charges, level_bits)
     _output_charges(o_levels, homes["O"], positions, o_tiles, fetches["O"], cols_m, bo, psum, total_activations,
-                    macros_used * busy, layer.output_elements * f["mr"], charges, level_bits)
+                    macros_used, layer.output_elements * f["mr"], charges, level_bits)
 
     cycles_per_act = float(macro.params().slices)
     return Traffic(
         rows_used=rows_m, cols_used=cols_m, total_activations=total_activations, activations=activations,
         macros_used=macros_used, spatial_utilization=macs_per_act / (d1 * d2), cycles_per_activation=cycles_per_act,
         ideal_cycles=total_macs / (d1 * d2 * macro.n_macros / cycles_per_act), charges=charges,
-        cell_bits=w_fills_tiles * w_unique0 * f["oxu"] * bw * macros_used,  # diagonal copies written too
-        weight_switches=_fetch_at(fetches["W"], 0) * macros_used,
+        cell_bits=w_cell_tiles * w_unique0 * f["oxu"] * bw * macros_used,  # diagonal copies written too
+        weight_switches=_fetch_at(cell_fetches, 0) * macros_used,
         reduction_adds=np.maximum(f["mr"] - 1, 0) / f["mr"] * total_macs / (row_taps * t_r) * psum,
         weight_rows_written=w_fills_tiles * rows_m, weight_source=w_levels[-1].name,
         weight_source_bits=w_source_bits, level_bits=level_bits,
@@ -216,6 +225,30 @@ def _fetches(loop_counts: np.ndarray, relevant: np.ndarray) -> np.ndarray:
             skipping &= ~relevant[:, loop] | (loop_counts[:, loop] <= 1)
             product *= np.where(skipping, 1.0, loop_counts[:, loop])
         out[:, q] = product
+    return out
+
+
+def _busy_scale(loop_dims: np.ndarray, loop_counts: np.ndarray, relevant: np.ndarray,
+                busy: dict[str, np.ndarray]) -> np.ndarray:
+    """Per position 0..5, the product of the busy shares of the split dimensions whose loop counts the
+    traffic of that position multiplies (in the tile or in the refetches).
+
+    Summed over a grid of macros, a count that a split makes uneven (t per macro, n in all) totals n, not
+    t x macros; counts of different dimensions multiply, so the shares multiply too. The pixel loop and
+    the chunk loop split one dimension: its share counts once.
+    """
+    n = len(loop_counts)
+    out = np.ones((n, N_POS))
+    dim_of = np.vectorize({"K": "K", "R": "R", "G": "G", "P": "P", "chunk": "P"}.get)(loop_dims)
+    for q in range(N_POS):
+        counted = np.zeros_like(relevant)
+        counted[:, :q] = relevant[:, :q]  # inside the position: in the tile when relevant
+        skipping = np.ones(n, dtype=bool)
+        for loop in range(q, loop_counts.shape[1]):  # outside: refetched unless in the stationary run
+            skipping &= ~relevant[:, loop] | (loop_counts[:, loop] <= 1)
+            counted[:, loop] = ~skipping
+        for dim, share in busy.items():
+            out[:, q] *= np.where((counted & (dim_of == dim)).any(axis=1), share, 1.0)
     return out
 
 
@@ -341,13 +374,11 @@ def _per_macro_level(level: MemoryLevel) -> bool:
     return level.per in ("row", "column", "macro")
 
 
-def _input_charges(levels, home, positions, i_tiles, fetches, rows_m, bi, total_activations, macros_used, busy, f,
+def _input_charges(levels, home, positions, i_tiles, fetches, rows_m, bi, total_activations, macros_used, f,
                    charges: list[Charge], level_bits) -> None:
-    """Inputs: fills of each level from the one above (reads up there, writes here), array reads.
-    ``busy``: the share of macro slots doing real work (uneven splits leave some idle)."""
+    """Inputs: fills of each level from the one above (reads up there, writes here), array reads."""
     n = len(rows_m)
-    distinct = f["mr"] * f["mg"] * f["mox"] * f["moy"] * f["mb"] * busy  # macros needing different inputs
-    macros_used = macros_used * busy
+    distinct = f["mr"] * f["mg"] * f["mox"] * f["moy"] * f["mb"]  # macros needing different inputs
     for j in range(home):
         level, upper = levels[j], levels[j + 1]
         q = positions[("I", level.name)]
@@ -369,12 +400,12 @@ def _input_charges(levels, home, positions, i_tiles, fetches, rows_m, bi, total_
     level_bits[lowest.name] = level_bits[lowest.name] + array_bits * np.ones(n)
 
 
-def _output_charges(levels, home, positions, o_tiles, fetches, cols_m, bo, psum, total_activations, busy_macros,
+def _output_charges(levels, home, positions, o_tiles, fetches, cols_m, bo, psum, total_activations, macros_used,
                     firsts, charges: list[Charge], level_bits) -> None:
     """Outputs: the array writes partial sums into the lowest level and reads them back to accumulate;
     every level writes its tile up when evicted and reads it back for the next partial contribution.
-    ``busy_macros``: macros used times their busy share; ``firsts``: outputs times the macros that share
-    each output's reduction (the first contribution to an output needs no read)."""
+    ``firsts``: outputs times the macros that share each output's reduction (the first contribution to
+    an output needs no read)."""
     n = len(cols_m)
     lowest = levels[0]
     writes = total_activations * cols_m
@@ -386,10 +417,11 @@ def _output_charges(levels, home, positions, o_tiles, fetches, cols_m, bo, psum,
     for j in range(home):
         level, upper = levels[j], levels[j + 1]
         q = positions[("O", level.name)]
-        evictions = _fetch_at(fetches, q) * busy_macros
+        evictions = _fetch_at(fetches, q) * macros_used
         elements = _tile_at(o_tiles, q) * evictions
         finals = np.minimum(firsts, elements)
-        partial = np.maximum(elements - finals, 0.0)
+        partial = elements - finals
+        partial = np.where(partial > 1e-9 * elements, partial, 0.0)  # float noise is not a partial sum
         up_bits = finals * bo + partial * psum
         down_bits = partial * psum
         for lv, up_is_write in ((level, False), (upper, True)):
