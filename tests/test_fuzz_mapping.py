@@ -170,9 +170,7 @@ def test_one_more_output_column_never_lowers_the_energy(layer, config):
     assert big.energy_pj >= small.energy_pj * (1 - REL), (small.energy_pj, big.energy_pj)
 
 
-
-
-@settings(fuzz(150), phases=[Phase.generate])  # no shrinking while it fails: the reproducer is below
+@settings(fuzz(150), phases=[Phase.generate])
 @given(layers(kinds=("matmul", "pointwise", "conv", "fc")), system_configs())
 def test_one_more_output_channel_never_lowers_the_energy(layer, config):
     system = build_system(config)
