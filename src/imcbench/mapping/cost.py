@@ -161,10 +161,3 @@ def _cycles(traffic: Traffic, pricing: Pricing, s: int, n: int):
                  "spatial_underuse": np.broadcast_to(compute - traffic.ideal_cycles, (s, n)),
                  "weight_loading": stall_w + np.maximum(busy - compute, 0.0), "memory_stall": stall_mem}
     return cycles, breakdown
-
-
-def check_feasible(layer: Layer, costs: CostArrays) -> None:
-    """Raise a clear error when no candidate mapping is feasible."""
-    if not costs.feasible.any():
-        reason = next((r for r in costs.infeasible_reason if r), "no spatial mapping fits the array")
-        raise ImcbenchError(f"layer {layer.name!r} cannot be mapped: {reason}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Literal, Sequence
 
@@ -10,10 +10,10 @@ import numpy as np
 
 from imcbench.errors import ImcbenchError
 from imcbench.hardware.system import System
-from imcbench.mapping.cost import CostArrays, Pricing, check_feasible, price
+from imcbench.mapping.cost import CostArrays, Pricing, price
 from imcbench.mapping.traffic import layer_traffic
 from imcbench.mapping.placement import Homes
-from imcbench.mapping.space import ORDERS, Candidates, LoopNest, enumerate_candidates
+from imcbench.mapping.space import ORDERS, Candidates, LoopNest, iter_candidates
 from imcbench.workload import Layer
 
 Objective = Literal["energy", "latency", "edp"]
@@ -87,16 +87,23 @@ class LayerMapping:
 
 
 def search_space(layer: Layer, system: System) -> Candidates:
-    """All candidate mappings of ``layer`` on ``system``."""
+    """All candidate mappings of ``layer`` on ``system`` (in one block; see :func:`search_blocks`)."""
+    blocks = list(search_blocks(layer, system, block=None))
+    return blocks[0]
+
+
+def search_blocks(layer: Layer, system: System, block: int | None = 65536):
+    """The candidate mappings of ``layer`` on ``system`` in blocks of at most ``block`` candidates."""
     _check_precisions(layer, system)
     macro = system.macro
-    cand = enumerate_candidates(LoopNest.of(layer), macro.rows, macro.weight_cols, macro.n_macros,
-                                diagonal=system.options.diagonal_mapping,
-                                pack_groups=system.options.pack_groups)
-    if len(cand) == 0:
+    found = False
+    for cand in iter_candidates(LoopNest.of(layer), macro.rows, macro.weight_cols, macro.n_macros,
+                                system.options.diagonal_mapping, system.options.pack_groups, block=block):
+        found = True
+        yield cand
+    if not found:
         raise ImcbenchError(f"layer {layer.name!r} cannot be mapped: no spatial unrolling fits a "
                             f"{macro.rows} x {macro.weight_cols} array")
-    return cand
 
 
 def map_layer(layer: Layer, system: System, objective: Objective = "energy",
@@ -108,29 +115,54 @@ def map_layer(layer: Layer, system: System, objective: Objective = "energy",
     return map_layer_many(layer, [system], objective, homes)[0]
 
 
+PRICED_ELEMENTS = 150_000  # systems x candidates priced at once: bounds the memory of a search
+
+
 def map_layer_many(layer: Layer, systems: Sequence[System] | Pricing, objective: Objective = "energy",
                    homes: Homes | None = None) -> list[LayerMapping]:
     """The optimum mapping of ``layer`` on each of ``systems``, which must share one structure
-    (:func:`imcbench.mapping.traffic.structure_key`): the traffic is analysed once, priced per system."""
+    (:func:`imcbench.mapping.traffic.structure_key`): the traffic is analysed once, priced per system.
+    The space is searched in blocks, keeping each system's best so far (same result as one block)."""
     if objective not in OBJECTIVES:
         raise ImcbenchError(f"objective {objective!r} is not known; use one of {', '.join(OBJECTIVES)}")
     pricing = systems if isinstance(systems, Pricing) else Pricing.of(systems)
-    cand = search_space(layer, pricing.systems[0])
-    costs = price(layer_traffic(layer, pricing.systems[0], cand, homes), pricing)
-    check_feasible(layer, costs)
+    block = max(256, PRICED_ELEMENTS // len(pricing.systems))
+    best: list[LayerMapping | None] = [None] * len(pricing.systems)
+    keys: list[tuple[float, float] | None] = [None] * len(pricing.systems)
+    evaluated, reason = 0, ""
+    for cand in search_blocks(layer, pricing.systems[0], block):
+        evaluated += len(cand)
+        costs = price(layer_traffic(layer, pricing.systems[0], cand, homes), pricing)
+        if not costs.feasible.any():
+            reason = reason or next((r for r in costs.infeasible_reason if r), "")
+            continue
+        for s, (mapping, key) in enumerate(_block_best(layer, cand, costs, objective)):
+            if keys[s] is None or key < keys[s]:  # ties keep the earlier candidate
+                best[s], keys[s] = mapping, key
+    if best[0] is None:
+        raise ImcbenchError(f"layer {layer.name!r} cannot be mapped: {reason or 'no spatial mapping fits the array'}")
+    return [replace(m, candidates_evaluated=evaluated) for m in best]
+
+
+def _block_best(layer: Layer, cand: Candidates, costs: CostArrays, objective: Objective):
+    """Per system, the best mapping of one block and its ranking key (objective, then the other metric)."""
     best = best_indices(costs.energy_pj, costs.cycles, objective)
     rows = np.arange(len(best))
     energy = costs.energy_pj[rows, best]
     cycles = costs.cycles[rows, best]
+    primary = {"energy": energy, "latency": cycles, "edp": energy * cycles}[objective]
+    secondary = cycles if objective == "energy" else energy
+    primary, secondary = _rounded(primary), _rounded(secondary)
     breakdown = {k: v[rows, best] for k, v in costs.energy_breakdown.items()}
     cycle_parts = {k: v[rows, best] for k, v in costs.cycle_breakdown.items()}
     mappings = {i: _mapping(cand, i) for i in set(best.tolist())}
-    return [LayerMapping(layer=layer, mapping=mappings[i], energy_pj=float(energy[s]), cycles=float(cycles[s]),
-                         energy_breakdown_pj={k: float(v[s]) for k, v in breakdown.items()},
-                         cycle_breakdown={k: float(v[s]) for k, v in cycle_parts.items()},
-                         spatial_utilization=float(costs.spatial_utilization[i]),
-                         macros_used=int(costs.macros_used[i]), candidates_evaluated=len(cand))
-            for s, i in enumerate(best.tolist())]
+    for s, i in enumerate(best.tolist()):
+        yield (LayerMapping(layer=layer, mapping=mappings[i], energy_pj=float(energy[s]), cycles=float(cycles[s]),
+                            energy_breakdown_pj={k: float(v[s]) for k, v in breakdown.items()},
+                            cycle_breakdown={k: float(v[s]) for k, v in cycle_parts.items()},
+                            spatial_utilization=float(costs.spatial_utilization[i]),
+                            macros_used=int(costs.macros_used[i]), candidates_evaluated=len(cand)),
+               (float(primary[s]), float(secondary[s])))
 
 
 def best_index(costs: CostArrays, objective: Objective) -> int:

@@ -158,7 +158,17 @@ def chunk_options(pixels: int) -> list[int]:
 def enumerate_candidates(nest: LoopNest, rows: int, cols: int, n_macros: int,
                          diagonal: bool = True, pack_groups: bool = True) -> Candidates:
     """Every mapping of the modeled space for ``nest`` on ``n_macros`` arrays of rows x cols."""
-    blocks = []
+    blocks = list(iter_candidates(nest, rows, cols, n_macros, diagonal, pack_groups, block=None))
+    if not blocks:
+        return Candidates(*(np.zeros(0, dtype=np.int64) for _ in range(14)))
+    return Candidates(*(np.concatenate([getattr(b, k) for b in blocks]) for k in Candidates.__dataclass_fields__))
+
+
+def iter_candidates(nest: LoopNest, rows: int, cols: int, n_macros: int, diagonal: bool = True,
+                    pack_groups: bool = True, block: int | None = 65536):
+    """The mapping space in blocks of at most ``block`` candidates (None: one block), in a fixed order:
+    large spaces (thousands of macros) are searched in bounded memory."""
+    pending, size = [], 0
     for ku, cu, fyu, fxu, gu, oxu in spatial_options(nest, rows, cols, diagonal, pack_groups):
         counts = {"K": -(-nest.K // ku),
                   "R": -(-nest.C // cu) * -(-nest.FY // fyu) * -(-nest.FX // fxu),
@@ -170,8 +180,15 @@ def enumerate_candidates(nest: LoopNest, rows: int, cols: int, n_macros: int,
             order = np.repeat(np.arange(len(ORDERS)), len(chunks))
             chunk = np.tile(np.array(chunks), len(ORDERS))
             fixed = np.array([ku, cu, fyu, fxu, gu, oxu, mk, mr, mg, mox, moy, mb])
-            blocks.append(np.column_stack([np.broadcast_to(fixed, (n, 12)), order, chunk]))
-    if not blocks:
-        return Candidates(*(np.zeros(0, dtype=np.int64) for _ in range(14)))
-    table = np.concatenate(blocks).astype(np.int64)
+            pending.append(np.column_stack([np.broadcast_to(fixed, (n, 12)), order, chunk]))
+            size += n
+            if block is not None and size >= block:
+                yield _as_candidates(pending)
+                pending, size = [], 0
+    if pending:
+        yield _as_candidates(pending)
+
+
+def _as_candidates(parts: list[np.ndarray]) -> Candidates:
+    table = np.concatenate(parts).astype(np.int64)
     return Candidates(*(table[:, i] for i in range(14)))
