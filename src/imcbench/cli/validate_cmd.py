@@ -14,7 +14,7 @@ from rich.table import Table
 from imcbench.cli.app import app, console, print_json
 from imcbench.safeio import StagedFolder, atomic_path, check_output_folder, ensure_writable
 from imcbench.validation.calibration import Calibration, calibrate, fixed_hyper, load_calibration
-from imcbench.validation.chips import PublishedChip, default_chips_path, load_chips
+from imcbench.validation.chips import PACKAGED_CHIPS_FILE, PublishedChip, default_chips_path, load_chips
 from imcbench.validation.predict import ChipPrediction, predict_chips, predictions_frame
 from imcbench.validation.stats import DEFINITION, GIVEN_TCORE, summarise
 
@@ -32,7 +32,8 @@ MODES_NOTE = ("TOPS/mm2 is predicted from the architecture (model area and clock
               "model only. 'SRAM processors' (IMC_Processor = Y) report whole-chip figures, not a macro's.")
 
 ROWS_FILE = "validation_rows.csv"
-CHIPS_HELP = "chip CSV of the benchmarking format (default: ../shared/imc_data/chips_train.csv)"
+CHIPS_HELP = ("chip CSV of the benchmarking format (default: ../shared/imc_data/chips_train.csv, or the packaged "
+              "copy of its facts when ../shared is absent)")
 FORCE_HELP = "overwrite output files that exist"
 
 
@@ -117,7 +118,7 @@ def _summary(predictions: list[ChipPrediction], chips: list[PublishedChip], cali
         "definition": stats["definition"],
         "model": "calibrated" if calib is not None else "paper",
         "calibration": {"name": calibration, "provenance": provenance,
-                        "in_sample": bool(provenance.get("sha256") == digest),
+                        "in_sample": _fitted_on(provenance, digest, path),
                         "note": "'model' is the calibrated model, 'paper' the uncalibrated paper model; when "
                                 "in_sample is true the calibration was fitted on this file (see its "
                                 "cross_validation for out-of-sample errors)"},
@@ -125,6 +126,14 @@ def _summary(predictions: list[ChipPrediction], chips: list[PublishedChip], cali
                  "not_modeled_by_reason": dict(reasons)},
         "groups": stats["groups"],
     }
+
+
+def _fitted_on(provenance: dict, digest: str, path: Path) -> bool:
+    """True when the calibration was fitted on this file, or on the training file whose facts the package ships."""
+    if provenance.get("sha256") == digest:
+        return True
+    packaged = path.resolve() == PACKAGED_CHIPS_FILE.resolve()
+    return bool(packaged and provenance.get("file") == "chips_train.csv")
 
 
 def _reason_kind(reason: str) -> str:

@@ -26,6 +26,8 @@ import pandas as pd
 from imcbench.errors import ImcbenchError
 
 DEFAULT_CHIPS_FILE = Path("shared") / "imc_data" / "chips_train.csv"  # relative to the repo's parent
+# the facts of the training file shipped with the package (scripts/make_published_chips.py writes it)
+PACKAGED_CHIPS_FILE = Path(__file__).resolve().parents[1] / "data" / "published_chips.csv"
 
 # canonical field -> column header of the format (matched after stripping spaces, case-insensitive)
 REQUIRED_COLUMNS = {
@@ -39,6 +41,15 @@ OPTIONAL_COLUMNS = {
     "authors": "Authors", "venue": "Journal/Conference", "core_kb": "Core Size(Kb)",
     "rows_per_adc": "R", "cols_per_adc": "C", "n_core": "N_core", "tops": "TOPS",
     "imc_processor": "IMC_Processor", "t_core_ns": "T_core(ns)",
+}
+# PublishedChip field -> column of the packaged file: the columns the code uses, in the format's names
+PACKAGED_CHIPS_COLUMNS = {
+    "index": "Index", "title": "Paper Title", "year": "Year", "node_nm": "Tech (nm)",
+    "architecture": "Architecture", "cell_type": "Cell Type", "rows": "N_row", "cols": "N_col",
+    "vdd": "Supply V(V)", "input_bits": "B_x", "weight_bits": "B_w", "adc_bits": "B_ADC",
+    "rows_per_cycle": "R_C", "rows_per_adc": "R", "cols_per_cycle": "C_C", "cols_per_adc": "C",
+    "n_adc": "N_ADC", "dot_length": "N", "t_core_ns": "T_core(ns)", "tops_per_w": "TOPS/W",
+    "tops_per_mm2": "TOPS/mm2", "compute_model": "Compute Model", "imc_processor": "IMC_Processor",
 }
 NUMERIC_FIELDS = ("node_nm", "vdd", "core_kb", "rows", "cols", "input_bits", "weight_bits", "adc_bits",
                   "rows_per_cycle", "rows_per_adc", "cols_per_cycle", "cols_per_adc", "n_adc", "dot_length",
@@ -141,21 +152,39 @@ class PublishedChip:
         return data
 
 
-def default_chips_path() -> Path:
-    """``../shared/imc_data/chips_train.csv`` beside the repository (or the working directory)."""
+def shared_chips_path() -> Path | None:
+    """``../shared/imc_data/chips_train.csv`` beside the repository (or the working directory), or None."""
     repo_root = Path(__file__).resolve().parents[3]
     for base in (repo_root.parent, Path.cwd().parent, Path.cwd()):
         candidate = base / DEFAULT_CHIPS_FILE
         if candidate.is_file():
             return candidate
-    raise ImcbenchError(f"no chip file given and {DEFAULT_CHIPS_FILE} was not found beside the repository; "
-                        "pass the path of a chip CSV (e.g. --chips chips_train.csv)")
+    return None
+
+
+def default_chips_path() -> Path:
+    """The chip file used when none is given.
+
+    ``../shared/imc_data/chips_train.csv`` when it is there (a development checkout); otherwise the package's
+    own copy of its facts, :data:`PACKAGED_CHIPS_FILE` (``imcbench/data/published_chips.csv``, the same
+    rows and the columns the code uses), so an installed imcbench has the chip landscape and validation.
+    """
+    shared = shared_chips_path()
+    if shared is not None:
+        return shared
+    if PACKAGED_CHIPS_FILE.is_file():
+        return PACKAGED_CHIPS_FILE
+    raise ImcbenchError(f"no chip file given, {DEFAULT_CHIPS_FILE} was not found beside the repository and the "
+                        f"packaged {PACKAGED_CHIPS_FILE.name} is missing; pass the path of a chip CSV "
+                        "(e.g. --chips chips_train.csv)")
 
 
 def load_chips(path: str | Path | None = None) -> list[PublishedChip]:
     """Read a chip CSV of the UIUC benchmarking format; every data row becomes a `PublishedChip`.
 
-    ``path=None`` reads the training file of ``../shared``. Raises `ImcbenchError` for a missing or
+    ``path=None`` reads :func:`default_chips_path`: the training file ``../shared/imc_data/chips_train.csv``
+    when it is beside the repository, else the packaged ``imcbench/data/published_chips.csv`` (the facts of
+    that file the code uses, same rows). Raises `ImcbenchError` for a missing or
     unreadable file and for a file without the format's columns (naming them).
     """
     path = default_chips_path() if path is None else Path(path)
