@@ -82,7 +82,7 @@ def _print_summary(s) -> None:
     table.add_row("evaluations", f"{s.evaluations:,} (design points x networks); {s.already_done:,} already in the "
                                  f"database, {s.evaluated:,} run now")
     for reason, count in sorted(s.skipped.items(), key=lambda kv: -kv[1]):
-        table.add_row("  not stored", f"{count:,} x {reason}")
+        table.add_row("  not stored", f"{count:,} x {reason} (e.g. {s.skipped_example.get(reason, '')})")
     rate = f"{s.evaluations_per_second:,.1f} evaluations/s" if s.evaluated else "nothing to do"
     table.add_row("run", f"{s.seconds:.2f} s on {s.workers} {s.executor} worker(s), {s.batches} batches: {rate}")
     table.add_row("results", f"{s.out}  (imcbench results {s.out}; imcbench pareto {s.out})")

@@ -46,6 +46,7 @@ class SweepSummary:
     evaluated: int = 0
     stored: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
+    skipped_example: dict[str, str] = field(default_factory=dict)  # reason -> the detail of one case
     seconds: float = 0.0
     worker_cpu_seconds: float = 0.0
     batches: int = 0
@@ -158,7 +159,9 @@ def execute(loaded: LoadedSpec, points: tuple[DesignPoint, ...], store: SweepSto
         summary.worker_cpu_seconds += output.cpu_seconds
         summary.evaluated += output.n_jobs
         summary.stored += len(output.results.get("point_id", ()))
-        skipped.update(f"{c}: {r}" for c, r in zip(output.skipped.get("category", ()), output.skipped.get("reason", ())))
+        for category, reason, detail in zip(*(output.skipped.get(k, ()) for k in ("category", "reason", "detail"))):
+            skipped[f"{category}: {reason}"] += 1
+            summary.skipped_example.setdefault(f"{category}: {reason}", detail)
         progress.advance(output)
     summary.skipped = dict(skipped)
     summary.seconds += time.perf_counter() - start
