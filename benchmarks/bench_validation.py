@@ -1,6 +1,6 @@
 """Validation against published chips: leave-one-chip-out errors, before/after, the model variants tried, timing.
 
-Run: python benchmarks/bench_validation.py [CHIPS.csv] [--variants] [--figures DIR]
+Run: python benchmarks/bench_validation.py [CHIPS.csv] [--variants] [--floor] [--figures DIR]
 (default ../shared/imc_data/chips_train.csv; prints tables and the time of each step; no assertions;
 ``--figures`` writes the model-vs-reported figures of the nested leave-one-chip-out predictions).
 
@@ -15,10 +15,14 @@ Columns of the main table (median |model/reported - 1|, fraction within 1.5x, wi
 TOPS/mm2 is predicted from the architecture (model clock and area). 'TOPS/mm2 @T_core' uses the reported
 invocation latency and tests the area model only. ``--variants`` refits the model with each extra term the
 error analysis suggested (plain leave-one-chip-out at the shipped regularisation, so the rows compare).
+``--floor`` prints why the issue's targets are out of reach on this file: the in-sample error of the model form,
+the trend of its in-sample residuals with every input, a generic log-linear regression on every input (TOPS/W,
+T_core and bank area separately), the sampling spread of the median error, and same-chip supply pairs.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from dataclasses import replace
@@ -36,6 +40,7 @@ TARGETS = {"tops_per_w": 0.25, "tops_per_mm2": 0.30}  # issue 6: median |model/r
 TARGET_WITHIN_2X = 0.80
 METRICS = (("tops_per_w", "TOPS/W"), ("tops_per_mm2", "TOPS/mm2"), ("tops_per_mm2_given_tcore", "TOPS/mm2 @T_core"))
 PULSE_UNIT_NS = 0.1  # variant prior: one pulse-width input step at 28 nm, 0.9 V (assumption; the factor is fitted)
+ADC_BIT_EXPONENTS = (0.0, 0.5)  # variant: ADC energy per conversion ~ 2^(k B); 0 = flat in B (assumption grid)
 PERIPHERY_MM2 = 0.01  # variant prior: fixed control / driver area of a bank at 28 nm (assumption; fitted factor)
 
 
@@ -112,6 +117,10 @@ def variants(chips, data: cal.FitData) -> dict[str, cal.FitData]:
     base = cal.PARAMETERS
     walden = primitives.adc_energy(6.0, tech) / 1e3 * 2.0 ** (np.nan_to_num(comp.adc_bits) - 6)  # pJ, = paper at 6b
     adc_per_conversion = primitives.adc_energy(np.nan_to_num(comp.adc_bits), tech) / 1e3
+    dot_length = np.array([c.dot_length for c in rows])
+    rows_driven = np.array([c.rows_per_cycle if c.rows_per_cycle > 0 else c.dot_length for c in rows])
+    cols_per_cycle = np.array([c.cols_per_cycle if c.cols_per_cycle >= 1 else 1.0 for c in rows])
+    cols_per_adc = np.fmax(np.array([c.cols_per_adc if c.cols_per_adc > 0 else 1.0 for c in rows]), cols_per_cycle)
     extra = {
         "shipped (17 parameters)": (base, comp),
         "+ pulse-width input time (2^B_x - 1) t_unit": (
@@ -123,11 +132,20 @@ def variants(chips, data: cal.FitData) -> dict[str, cal.FitData]:
             replace(comp, area_mm2={**comp.area_mm2, "periphery": PERIPHERY_MM2 * tech.area_scale})),
         "ADC energy Walden 2^B (not B + 4^B)": (base, replace(comp, energy_pj={
             **comp.energy_pj, "adc": comp.energy_pj["adc"] * np.where(aimc, walden / adc_per_conversion, 1.0)})),
+        **{f"ADC energy 2^({k:g} (B - 6)), = paper at 6b": (base, replace(comp, energy_pj={
+            **comp.energy_pj, "adc": comp.energy_pj["adc"] * np.where(
+                aimc, 2.0 ** (k * (np.nan_to_num(comp.adc_bits) - 6)) * primitives.adc_energy(6.0, tech)
+                / 1e3 / adc_per_conversion, 1.0)})) for k in ADC_BIT_EXPONENTS},
         "+ ADC area node exponent": (
             base + (cal.Parameter("adc_area_node_exponent", "area", ("adc",), "aimc", "node_exponent"),), comp),
         "delay node exponent on ADC too": (
             tuple(p for p in base if p.name != "digital_delay_node_exponent")
             + (cal.Parameter("delay_node_exponent", "delay", delay_parts, "all", "node_exponent"),), comp),
+        "rows driven = R_C (cells computed R_C x C_C), not N": (base, replace(comp, energy_pj={
+            **comp.energy_pj, **{k: comp.energy_pj[k] * np.where(aimc, rows_driven / dot_length, 1.0)
+                                 for k in ("dac", "multipliers")}})),
+        "DAC energy without the C_C / C share": (base, replace(comp, energy_pj={
+            **comp.energy_pj, "dac": comp.energy_pj["dac"] * np.where(aimc, cols_per_adc / cols_per_cycle, 1.0)})),
         "+ processor energy and delay factors": (
             base + (cal.Parameter("processor_energy", "energy", tuple(comp.energy_pj), "processor"),
                     cal.Parameter("processor_delay", "delay", delay_parts, "processor")), comp),
@@ -148,6 +166,108 @@ def variant_table(chips, data: cal.FitData, rows: Rows, hyper: cal.Hyper) -> Non
         print(f"{name:46s} | " + " | ".join(cell(c) for c in cells))
 
 
+# --- floor: why the targets are out of reach ----------------------------------------------------------------
+FLOOR_INPUTS = ("node_nm", "vdd", "dot_length", "rows_per_adc", "adc_bits", "input_bits", "weight_bits",
+                "cols_per_cycle", "cols_per_adc", "n_adc", "rows", "cols", "year")
+BOOTSTRAP_DRAWS = 2000  # chip-resampling draws for the interval of the median error
+LINEAR_RIDGE = 1e-3  # tiny ridge of the generic log-linear regression (only to keep it solvable)
+
+
+def _inputs(chips, data: cal.FitData) -> dict[str, np.ndarray]:
+    by_row = {c.row: c for c in chips}
+    rows = [by_row[r] for r in data.comp.rows]
+    values = {name: np.array([getattr(c, name) for c in rows], dtype=float) for name in FLOOR_INPUTS}
+    values["rows_per_adc"] = np.where(np.isfinite(values["rows_per_adc"]), values["rows_per_adc"], values["rows"])
+    return values
+
+
+def _generic_design(values: dict, data: cal.FitData) -> np.ndarray:
+    """Not a physical model: log of every count, bits as they are, compute-model and processor dummies."""
+    cm = data.comp.compute_model
+    columns = [np.ones(len(cm))] + [(cm == m).astype(float) for m in ("IS", "QS", "QR", "QS-QR")]
+    columns.append(data.comp.imc_processor.astype(float))
+    for name, v in values.items():
+        v = np.nan_to_num(v, nan=0.0 if name in ("adc_bits", "year") else 1.0)
+        columns.append(v - 2020 if name == "year" else v if name.endswith("bits") else np.log(np.fmax(v, 1e-9)))
+    return np.column_stack(columns)
+
+
+def _generic_loco(design: np.ndarray, target: np.ndarray, chip_id: np.ndarray, fit_rows: np.ndarray) -> np.ndarray:
+    predicted = np.full(len(target), np.nan)
+    for cid in dict.fromkeys(chip_id.tolist()):
+        test = chip_id == cid
+        train = ~test & fit_rows & np.isfinite(target)
+        a, b = design[train], target[train]
+        w = np.linalg.solve(a.T @ a + LINEAR_RIDGE * np.eye(a.shape[1]), a.T @ b)
+        predicted[test] = design[test] @ w
+    return predicted
+
+
+def _log_stats(log_ratio: np.ndarray) -> str:
+    r = np.exp(log_ratio[np.isfinite(log_ratio)])
+    return cell(ratio_stats(r, np.ones_like(r))) + f" (n={r.size})"
+
+
+def floor_analysis(chips, data: cal.FitData, rows: Rows, hyper: cal.Hyper, now: dict) -> None:
+    """Numbers that bound what a model of these inputs can reach on these rows (see the module doc)."""
+    from scipy.stats import spearmanr
+
+    sram = rows.groups["SRAM"]
+    theta = cal.fit_theta(data, hyper)
+    fig = cal._log_figures(data, theta)
+    resid = {"tops_per_w": data.log_energy_reported - fig.energy, "tops_per_mm2": fig.density - data.log_density_reported}
+    print("\nfloor 1 - in-sample (fitted on ALL rows, judged on the same rows): the most this model form describes")
+    for metric, r in resid.items():
+        print(f"  SRAM {metric:13s} {_log_stats(r[sram])}")
+    print("floor 2 - in-sample log residuals vs every input (Spearman, SRAM rows): a term in an input can only "
+          "remove a residual that trends with it")
+    values = _inputs(chips, data)
+    for metric, r in resid.items():
+        found = []
+        for name, v in values.items():
+            ok = sram & np.isfinite(v) & np.isfinite(r)
+            rho, p = spearmanr(v[ok], r[ok])
+            found.append((abs(rho), name, rho, p))
+        strongest = sorted(found, reverse=True)[:3]
+        print(f"  {metric:13s} strongest: " + ", ".join(f"{n} rho={rho:+.2f} (p={p:.2f})" for _, n, rho, p in strongest))
+    print("floor 3 - a generic log-linear regression on every input (14 coefficients, not physics), "
+          "leave-one-chip-out, SRAM rows")
+    design = _generic_design(values, data)
+    t_core = data.comp.t_core_ns
+    targets = {"TOPS/W": -data.log_energy_reported + np.log(data.comp.ops),
+               "T_core": np.log(t_core),
+               "bank area": np.log(data.comp.ops / t_core / 1e3) - data.log_density_reported}
+    for label, target in targets.items():
+        predicted = _generic_loco(design, target, data.chip_id, sram)
+        print(f"  {label:10s} {_log_stats((predicted - target)[sram])}")
+    print(f"floor 4 - sampling spread of the nested CV median error ({BOOTSTRAP_DRAWS} draws of the chips with "
+          "replacement, 5-95 %)")
+    rng = np.random.default_rng(0)
+    chips_sram = np.array(sorted(set(data.chip_id[sram].tolist())))
+    for metric in ("tops_per_w", "tops_per_mm2"):
+        log_ratio = np.log(now[metric] / rows.reported[metric])
+        medians = []
+        for _ in range(BOOTSTRAP_DRAWS):
+            pick = rng.choice(chips_sram, size=len(chips_sram))
+            r = np.concatenate([log_ratio[sram & (data.chip_id == c)] for c in pick])
+            r = r[np.isfinite(r)]
+            medians.append(np.median(np.abs(np.exp(r) - 1)))
+        low, high = np.percentile(medians, [5, 95])
+        print(f"  {metric:13s} median error {low:.0%} .. {high:.0%}")
+    print("floor 5 - operating points of one chip that differ only in supply: reported energy ratio vs V^2 ratio")
+    by_row = {c.row: c for c in chips}
+    fitted = [by_row[r] for r in data.comp.rows]
+    keys = ("input_bits", "weight_bits", "adc_bits", "dot_length", "n_adc", "rows", "cols")
+    for i, a in enumerate(fitted):
+        for b in fitted[i + 1:]:
+            same = a.chip_id == b.chip_id and a.vdd != b.vdd and all(
+                getattr(a, k) == getattr(b, k) or (math.isnan(getattr(a, k)) and math.isnan(getattr(b, k))) for k in keys)
+            if same and a.tops_per_w > 0 and b.tops_per_w > 0:
+                energy = a.tops_per_w / b.tops_per_w  # energy per op at b over energy per op at a
+                print(f"  Index {a.index:>3} rows {a.row}/{b.row} ({a.compute_model}): {a.vdd:g} -> {b.vdd:g} V, "
+                      f"energy x{energy:.2f} reported vs x{(b.vdd / a.vdd) ** 2:.2f} by V^2")
+
+
 def write_figures(chips, data: cal.FitData, cv: cal.CrossValidation, folder: str) -> None:
     from pathlib import Path
 
@@ -162,7 +282,8 @@ def write_figures(chips, data: cal.FitData, cv: cal.CrossValidation, folder: str
             print(f"wrote {file}")
 
 
-def main(path: str | None = None, with_variants: bool = False, figures: str | None = None) -> None:
+def main(path: str | None = None, with_variants: bool = False, figures: str | None = None,
+         floor: bool = False) -> None:
     chips = timed("load chips", load_chips, path)
     timed(f"predict {len(chips)} rows (paper model)", predict_chips, chips)
     data = timed("components of the modelable rows", cal.fit_data, chips)
@@ -178,10 +299,12 @@ def main(path: str | None = None, with_variants: bool = False, figures: str | No
         write_figures(chips, data, nested, figures)
     if with_variants:
         variant_table(chips, data, rows, hyper)
+    if floor:
+        floor_analysis(chips, data, rows, hyper, now)
 
 
 if __name__ == "__main__":
     argv = sys.argv[1:]
     figures_dir = argv[argv.index("--figures") + 1] if "--figures" in argv else None
-    args = [a for a in argv if a not in ("--variants", "--figures", figures_dir)]
-    main(args[0] if args else None, with_variants="--variants" in argv, figures=figures_dir)
+    args = [a for a in argv if a not in ("--variants", "--floor", "--figures", figures_dir)]
+    main(args[0] if args else None, with_variants="--variants" in argv, figures=figures_dir, floor="--floor" in argv)

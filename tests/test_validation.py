@@ -123,6 +123,28 @@ def test_packaged_default_calibration_is_the_fit_of_the_training_file():
     assert default.spread("tops_per_w", ["QR"])[0] > 1  # an x/÷ uncertainty from the CV residuals
 
 
+def test_invocation_bookkeeping_matches_the_source_columns():
+    # Audit of the row -> model mapping against columns the model does not read: the 1b operations of one
+    # bank invocation (2 N N_ADC B_x B_w) are the source's N_1b on every modeled row, and ops / (1b TOPS/W)
+    # is its E_core (pJ per invocation), the energy the model's components are compared with, except on five
+    # rows whose E_core disagrees with their own N_1b x E_OP1 by exactly 2x or 4x (Index 46, 53: E_core from
+    # the MAC count B_core = N_1b / 2; Index 136: 4x). E_core is never a model input; TOPS/W is what is compared.
+    import pandas as pd
+
+    path = shared_path("imc_data", "chips_train.csv")
+    raw = pd.read_csv(path)
+    raw.columns = [c.strip() for c in raw.columns]
+    comp = chip_components(load_chips(path))
+    assert len(comp.rows) == 66
+    source = raw.iloc[comp.rows - 1]
+    np.testing.assert_allclose(comp.ops, source["N_1b"].to_numpy(float), rtol=1e-3)
+    ratio = comp.ops / source["TOPS/W"].to_numpy(float) / source["E_core (pJ)"].to_numpy(float)
+    agree = np.abs(ratio - 1) < 0.03
+    assert agree.sum() == 61
+    assert sorted(source["Index"][~agree].astype(int)) == [46, 46, 53, 53, 136]
+    np.testing.assert_allclose(np.sort(ratio[~agree]), [0.25, 2, 2, 2, 2], rtol=1e-3)
+
+
 def _sram_rows(train, data):
     by_row = {c.row: c for c in train}
     return by_row, np.array([by_row[r].is_sram for r in data.comp.rows])
