@@ -138,6 +138,13 @@ def test_bad_parameters_are_clear_errors(fields, message):
         expand(spec(**fields))
 
 
+def test_a_grid_too_large_to_expand_is_refused_from_its_list_lengths():
+    huge = {name: list(range(1, 11)) for name in ("rows", "cols", "n_macros", "input_bits", "weight_bits", "l2_kb")}
+    spec(grid=huge)  # 10^6 combinations: at the limit, accepted (not expanded here)
+    with pytest.raises(ImcbenchError, match="2,000,000 combinations, above the limit of 1,000,000"):
+        spec(grid=huge | {"vdd": [0.8, 0.9]})
+
+
 def test_a_spec_must_say_what_to_sweep():
     with pytest.raises(ValueError, match="give grid:, points: or search:"):
         SweepSpec.model_validate({"networks": ["resnet8"]})

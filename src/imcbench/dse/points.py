@@ -58,7 +58,10 @@ def expand(loaded: LoadedSpec) -> Expansion:
         names = list(grid)
         records += [spec.fixed | dict(zip(names, combo)) for combo in itertools.product(*grid.values())]
     records += [spec.fixed | point for point in spec.points or []]
-    return make_points(records, loaded.hardware)
+    try:
+        return make_points(records, loaded.hardware)
+    except ImcbenchError as exc:
+        raise ImcbenchError(f"{loaded.source}: {exc}") from None
 
 
 def make_points(records: list[dict], base: HardwareBase, start_index: int = 0) -> Expansion:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Optional, Union
@@ -33,6 +34,7 @@ from imcbench.errors import ImcbenchError
 from imcbench.hardware.config import SystemConfig
 from imcbench.yamlio import read_yaml, validate
 
+MAX_DESIGN_POINTS = 1_000_000  # expansion holds every point in memory (about 1 KB each)
 Value = Union[StrictBool, StrictInt, StrictFloat, StrictStr, None]
 Values = Union[Value, list[Value]]
 METRIC_DIRECTIONS = ("max", "min")
@@ -171,6 +173,7 @@ def resolve_spec(spec: SweepSpec, base_dir: Path = Path("."), source: str = "<sp
             parse_metric(objective)
         spec = spec.model_copy(update={"search": spec.search.model_copy(update={"space": space})})
     check_constraint_names(spec.constraints)
+    _check_size(spec)
     hardware = _hardware_base(spec.hardware, base_dir)
     networks = tuple(_network_ref(entry, base_dir) for entry in spec.networks)
     labels = [n.label for n in networks]
@@ -189,6 +192,16 @@ def parse_metric(text: str, default_direction: str | None = None) -> tuple[str, 
     if direction not in METRIC_DIRECTIONS or not name:
         raise ImcbenchError(f"metric {text!r}: write NAME:max or NAME:min (e.g. tops_per_w:max)")
     return name, direction
+
+
+def _check_size(spec: SweepSpec) -> None:
+    """Refuse a grid too large to expand, from the lengths of its lists alone."""
+    count = len(spec.points or [])
+    for grid in spec.grids():
+        count += math.prod(len(values) for values in grid.values())
+    if count > MAX_DESIGN_POINTS:
+        raise ImcbenchError(f"the grid has {count:,} combinations, above the limit of {MAX_DESIGN_POINTS:,} design "
+                            "points per spec: split it into several specs, or explore it with search: (NSGA-II)")
 
 
 def _canonical_values(mapping: dict) -> dict:
