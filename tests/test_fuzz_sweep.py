@@ -117,9 +117,6 @@ def _limit_memory() -> None:
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="needs RLIMIT_AS to bound the child's memory")
-@pytest.mark.xfail(strict=True, reason="dse bug (reported to issue 4): expand() builds every combination of the grid "
-                                       "in memory (2 x 8^8 = 3.4e7 records) and dies with MemoryError; a limit on the "
-                                       "number of grid points, checked from the list lengths, would refuse it at once")
 def test_an_absurd_grid_is_refused_with_the_limit(tmp_path):
     spec = tmp_path / "absurd.yaml"
     spec.write_text(ABSURD_GRID)

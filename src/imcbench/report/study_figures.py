@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from imcbench.report.figspec import PALETTE, FigureSpec, Series
-from imcbench.report.pareto import pareto_mask
+from imcbench.dse.pareto import pareto_mask
 from imcbench.study import ENERGY_GROUPS, KINDS
 
 GROUP_COLORS = {"macro": "#2ca02c", "weights": "#d62728", "inputs": "#1f77b4", "outputs": "#ff7f0e"}
