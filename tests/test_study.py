@@ -11,21 +11,20 @@ import pandas as pd
 import pytest
 
 from imcbench.errors import ImcbenchError
-from imcbench.report.study_report import run_study
-from imcbench.study import (PAPER_PEAK, StudySettings, evaluate_point, findings, layer_type_table, network_points,
-                            network_table, peak_table)
+from imcbench.report.study_report import run_network_points, run_study
+from imcbench.study import PAPER_PEAK, StudySettings, findings, layer_type_table, network_table, peak_table
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
-def paper_study():
+def paper_study(tmp_path_factory):
     settings = StudySettings(extended_networks=())
     peak = peak_table(settings)
     layers = layer_type_table(settings)
-    networks = network_table([evaluate_point(p, settings) for p in network_points(settings, extended=False)],
-                             settings)
+    database = tmp_path_factory.mktemp("paper") / "study.duckdb"
+    networks = network_table(run_network_points(settings, False, database, workers=1), settings)
     return settings, peak, layers, networks, findings(peak, layers, networks, settings)
 
 
@@ -116,3 +115,17 @@ def test_report_renders_in_headless_chromium(small_study, tmp_path):
     pixels = mpimg.imread(shot)[..., :3]
     assert pixels.std() > 0.05  # not a blank page
     assert (pixels < 0.9).mean() > 0.03  # a fair share of non-white: text and plotted figures
+
+
+def test_network_points_live_in_a_resumable_database(small_study):
+    database = small_study.out_dir / "study.duckdb"
+    assert database.is_file()
+    settings = StudySettings(networks=("resnet8", "ds_cnn"), extended_networks=("bert_tiny",), sizes=(32, 256))
+    again = run_network_points(settings, True, database, workers=1)  # everything is already stored
+    first = small_study.networks[small_study.networks.network != "geomean"]
+    assert len(again) == len(first) == 3 * 2 * 2  # networks x kinds x sizes, each once
+    by_key = {(r["network"], r["kind"], r["rows"]): r["energy_pj"] for r in again}
+    for row in first.itertuples():
+        assert by_key[(row.network, row.kind, row.rows)] == row.energy_pj
+    bert = [r for r in again if r["network"] == "bert_tiny"]
+    assert all(0 < r["attention_weight_write_pj"] < r["attention_energy_pj"] < r["energy_pj"] for r in bert)

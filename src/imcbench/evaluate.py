@@ -56,6 +56,10 @@ class LayerResult:
     def tops_per_mm2(self) -> float:
         return self.tops / self.area_mm2 if self.area_mm2 > 0 else 0.0
 
+    def energy_by_group_pj(self) -> dict[str, float]:
+        """Energy in four groups: the macro, weight loading, input traffic, output traffic."""
+        return _groups(self.energy_breakdown_pj)
+
     def to_dict(self) -> dict:
         return {"name": self.name, "kind": self.kind, "macs": self.macs, "energy_pj": self.energy_pj,
                 "latency_cycles": self.latency_cycles, "tclk_ns": self.tclk_ns, "latency_ns": self.latency_ns,
@@ -115,10 +119,7 @@ class NetworkResult:
 
     def energy_by_group_pj(self) -> dict[str, float]:
         """Energy in four groups: the macro, weight loading, input traffic, output traffic."""
-        groups = {"macro": 0.0, "weights": 0.0, "inputs": 0.0, "outputs": 0.0}
-        for key, value in self.energy_breakdown_pj.items():
-            groups[_group_of(key)] += value
-        return groups
+        return _groups(self.energy_breakdown_pj)
 
     def to_dict(self) -> dict:
         """The JSON shape of ``imcbench evaluate --json``."""
@@ -139,6 +140,13 @@ class NetworkResult:
                                            "tops_per_w", "tops", "spatial_utilization")}
                         | {"mapping": layer.mapping["text"]})
         return pd.DataFrame(rows)
+
+
+def _groups(breakdown: dict[str, float]) -> dict[str, float]:
+    groups = {"macro": 0.0, "weights": 0.0, "inputs": 0.0, "outputs": 0.0}
+    for key, value in breakdown.items():
+        groups[_group_of(key)] += value
+    return groups
 
 
 def _group_of(key: str) -> str:

@@ -148,36 +148,28 @@ def _layer(network: str, name: str, settings: StudySettings):
 
 
 def _groups(breakdown: dict[str, float]) -> dict[str, float]:
-    from imcbench.evaluate import _group_of
+    from imcbench.evaluate import _groups as groups
 
-    groups = dict.fromkeys(ENERGY_GROUPS, 0.0)
-    for key, value in breakdown.items():
-        groups[_group_of(key)] += value
-    return groups
+    return groups(breakdown)
 
 
 # --- experiment 3: networks ------------------------------------------------------------------
 def network_points(settings: StudySettings, extended: bool = True) -> list[dict]:
-    """The design points of the network experiment: every (network, kind, size)."""
+    """The design points of the network experiment: every (kind, size), with its input bits per cycle."""
+    return [{"kind": k, "rows": s, "bits_per_cycle": settings.aimc_bits_per_cycle if k == "aimc"
+             else settings.dimc_bits_per_cycle} for s in settings.sizes for k in KINDS]
+
+
+def sweep_spec(settings: StudySettings, extended: bool = True):
+    """The network experiment as a sweep spec (run by :mod:`imcbench.dse`: resumable, results in DuckDB)."""
+    from imcbench.dse.spec import SweepSpec
+
     networks = list(settings.networks) + (list(settings.extended_networks) if extended else [])
-    return [{"network": n, "kind": k, "rows": s} for n in networks for s in settings.sizes for k in KINDS]
-
-
-def evaluate_point(point: dict, settings: StudySettings) -> dict:
-    """One network on one macro: totals, energy groups and the energy of weight writing."""
-    from imcbench.evaluate import evaluate
-
-    network = load_workload(point["network"]).with_precision(settings.input_bits, settings.weight_bits)
-    result = evaluate(network, settings.system(point["kind"], point["rows"]), settings.objective)
-    groups = result.energy_by_group_pj()
-    attention = [layer for layer in result.layers if layer.kind == "attention"]
-    return {"network": point["network"], "kind": point["kind"], "rows": point["rows"], "cols": point["rows"],
-            "macs": result.macs, "energy_pj": result.energy_pj, "latency_ns": result.latency_ns,
-            "area_mm2": result.area_mm2, "tops": result.tops, "tops_per_w": result.tops_per_w,
-            "tops_per_mm2": result.tops_per_mm2,
-            **{f"energy_pj.{g}": v for g, v in groups.items()},
-            "attention_energy_pj": sum(layer.energy_pj for layer in attention),
-            "attention_weight_write_pj": sum(_groups(layer.energy_breakdown_pj)["weights"] for layer in attention)}
+    return SweepSpec(name="imcbench_study", networks=networks, objective=settings.objective,
+                     hardware={"preset": "paper"},
+                     fixed={"cols": "same_as_rows", "input_bits": settings.input_bits,
+                            "weight_bits": settings.weight_bits, "node_nm": settings.node_nm, "vdd": settings.vdd},
+                     points=network_points(settings, extended))
 
 
 def network_table(results: list[dict], settings: StudySettings) -> pd.DataFrame:

@@ -26,7 +26,7 @@ import duckdb
 import pandas as pd
 
 import imcbench
-from imcbench.dse.worker import BatchOutput, ENERGY_GROUPS, LAYER_METRICS, TOTAL_METRICS
+from imcbench.dse.worker import BatchOutput, ENERGY_GROUPS, LAYER_GROUP_COLUMNS, LAYER_METRICS, TOTAL_METRICS
 from imcbench.errors import ImcbenchError
 
 FORMAT = "imcbench-sweep"
@@ -38,7 +38,8 @@ DESIGN_COLUMNS = {"kind": "VARCHAR", "rows": "BIGINT", "cols": "BIGINT", "n_macr
 RESULT_KEYS = {"point_id": "VARCHAR PRIMARY KEY", "design_id": "VARCHAR NOT NULL", "design_index": "BIGINT",
                "network": "VARCHAR NOT NULL", "objective": "VARCHAR", "system": "VARCHAR"}
 LAYER_COLUMNS = {"point_id": "VARCHAR NOT NULL", "layer_index": "INTEGER NOT NULL", "layer": "VARCHAR",
-                 "layer_kind": "VARCHAR", **{m: "DOUBLE" for m in LAYER_METRICS}, "macros_used": "INTEGER",
+                 "layer_kind": "VARCHAR", **{m: "DOUBLE" for m in LAYER_METRICS},
+                 **{c: "DOUBLE" for c in LAYER_GROUP_COLUMNS}, "macros_used": "INTEGER",
                  "mapping": "VARCHAR"}
 SKIPPED_COLUMNS = {"point_id": "VARCHAR PRIMARY KEY", "design_id": "VARCHAR", "design_index": "BIGINT",
                    "network": "VARCHAR", "category": "VARCHAR", "reason": "VARCHAR", "detail": "VARCHAR"}

@@ -26,6 +26,7 @@ TOTAL_METRICS = ("energy_pj", "latency_cycles", "latency_ns", "tclk_ns", "area_m
                  "tops_per_w", "tops_per_mm2")
 ENERGY_GROUPS = ("macro", "weights", "inputs", "outputs")
 LAYER_METRICS = ("macs", "energy_pj", "latency_cycles", "latency_ns", "tops_per_w", "spatial_utilization")
+LAYER_GROUP_COLUMNS = tuple(f"energy_{g}_pj" for g in ENERGY_GROUPS)
 M_MMAP_THRESHOLD = -3  # glibc malloc.h
 MMAP_THRESHOLD_BYTES = 32 * 1024 * 1024  # the ceiling of glibc's own dynamic mmap threshold on 64-bit
 
@@ -144,17 +145,35 @@ def _keep_large_arrays_on_the_heap() -> None:
 
 
 def _evaluate_all(net: Network, systems: list, objective: str) -> list:
-    """The result of each system on ``net``, or the `ImcbenchError` that system raised."""
-    try:
-        return evaluate_many(net, systems, objective)
-    except ImcbenchError:  # find which systems fail; the others still get their results
-        out = []
-        for system in systems:
-            try:
-                out.append(evaluate(net, system, objective))
-            except ImcbenchError as exc:
-                out.append(exc)
-        return out
+    """The result of each system on ``net``, or the `ImcbenchError` that system raised.
+
+    The network runs at each design's operand precision (a sweep over input or weight bits quantizes
+    the network to the macro's bits)."""
+    out: list = [None] * len(systems)
+    by_precision: dict[tuple[int, int], list[int]] = {}
+    for i, system in enumerate(systems):
+        by_precision.setdefault((system.macro.input_bits, system.macro.weight_bits), []).append(i)
+    for (input_bits, weight_bits), members in by_precision.items():
+        quantized = _at_precision(net, input_bits, weight_bits)
+        group = [systems[i] for i in members]
+        try:
+            results = evaluate_many(quantized, group, objective)
+        except ImcbenchError:  # find which systems fail; the others still get their results
+            results = []
+            for system in group:
+                try:
+                    results.append(evaluate(quantized, system, objective))
+                except ImcbenchError as exc:
+                    results.append(exc)
+        for i, result in zip(members, results):
+            out[i] = result
+    return out
+
+
+def _at_precision(net: Network, input_bits: int, weight_bits: int) -> Network:
+    if all(layer.act_bits == input_bits and layer.weight_bits == weight_bits for layer in net):
+        return net
+    return net.with_precision(input_bits, weight_bits)
 
 
 def _add_result(out: BatchOutput, task: BatchTask, design: DesignTask, job: Job, label: str, system,
@@ -177,7 +196,7 @@ def _extend_layers(columns: dict[str, list], point_id: str, layers) -> None:
     """Append one result's layers column by column (a sweep stores hundreds of thousands of them)."""
     if not columns:
         columns.update({k: [] for k in ("point_id", "layer_index", "layer", "layer_kind", *LAYER_METRICS,
-                                        "macros_used", "mapping")})
+                                        *LAYER_GROUP_COLUMNS, "macros_used", "mapping")})
     n = len(layers)
     columns["point_id"] += [point_id] * n
     columns["layer_index"] += range(n)
@@ -185,6 +204,9 @@ def _extend_layers(columns: dict[str, list], point_id: str, layers) -> None:
     columns["layer_kind"] += [layer.kind for layer in layers]
     for metric in LAYER_METRICS:
         columns[metric] += [float(getattr(layer, metric)) for layer in layers]
+    groups = [layer.energy_by_group_pj() for layer in layers]
+    for group, column in zip(ENERGY_GROUPS, LAYER_GROUP_COLUMNS):
+        columns[column] += [g[group] for g in groups]
     columns["macros_used"] += [layer.mapping["macros_used"] for layer in layers]
     columns["mapping"] += [layer.mapping["short"] for layer in layers]
 

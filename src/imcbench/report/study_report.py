@@ -53,7 +53,8 @@ def run_study(settings: study.StudySettings, out_dir: Path | str, *, extended: b
     progress("representative layers")
     layers = study.layer_type_table(settings)
     progress("networks")
-    networks = study.network_table(run_network_points(settings, extended, out), settings)
+    networks = study.network_table(run_network_points(settings, extended, out / "study.duckdb", force=force,
+                                                      workers=jobs), settings)
     found = study.findings(peak, layers, networks, settings)
     _write_tables(out, peak, layers, networks, found)
     progress("figures")
@@ -67,9 +68,36 @@ def run_study(settings: study.StudySettings, out_dir: Path | str, *, extended: b
     return StudyResult(out, wall, found, peak, layers, networks, figures, skipped)
 
 
-def run_network_points(settings: study.StudySettings, extended: bool, out: Path) -> list[dict]:
-    """Evaluate every (network, kind, size) point of the network experiment."""
-    return [study.evaluate_point(point, settings) for point in study.network_points(settings, extended)]
+def run_network_points(settings: study.StudySettings, extended: bool, database: Path, *, force: bool = False,
+                       workers: int | None = None) -> list[dict]:
+    """Evaluate every (network, kind, size) point through the sweep engine into ``database`` (DuckDB):
+    an interrupted study resumes where it stopped. Returns one dict per point with the totals, the
+    energy groups and the attention layers' energy and weight writing."""
+    from imcbench.dse.runner import RunOptions, run_sweep
+    from imcbench.dse.spec import resolve_spec
+    from imcbench.dse.store import open_results
+
+    loaded = resolve_spec(study.sweep_spec(settings, extended), source="imcbench study")
+    run_sweep(loaded, database, RunOptions(workers=workers, force=force))
+    con, _ = open_results(database)
+    try:
+        frame = con.execute(NETWORK_QUERY).df()
+    finally:
+        con.close()
+    frame["cols"] = frame["rows"]
+    frame = frame.rename(columns={f"energy_{g}_pj": f"energy_pj.{g}" for g in study.ENERGY_GROUPS})
+    return frame.to_dict("records")
+
+
+NETWORK_QUERY = """
+SELECT r.network, r.kind, r.rows, r.macs, r.energy_pj, r.latency_ns, r.area_mm2, r.tops, r.tops_per_w,
+       r.tops_per_mm2, r.energy_macro_pj, r.energy_weights_pj, r.energy_inputs_pj, r.energy_outputs_pj,
+       coalesce(a.energy, 0) AS attention_energy_pj, coalesce(a.weights, 0) AS attention_weight_write_pj
+FROM results r
+LEFT JOIN (SELECT point_id, sum(energy_pj) AS energy, sum(energy_weights_pj) AS weights
+           FROM layers WHERE layer_kind = 'attention' GROUP BY point_id) a USING (point_id)
+ORDER BY r.network, r.rows, r.kind
+"""
 
 
 def _prepare(out: Path, force: bool) -> Path:
