@@ -176,6 +176,9 @@ def network_table(results: list[dict], settings: StudySettings) -> pd.DataFrame:
     """Per-network rows (with the worst layer's SQNR) plus the geometric mean of the paper's four
     networks per (kind, size)."""
     frame = pd.DataFrame(results)
+    order = {name: i for i, name in enumerate((*settings.networks, *settings.extended_networks))}
+    frame = frame.sort_values(["network", "rows", "kind"], key=lambda c: c.map(order) if c.name == "network" else c,
+                              ignore_index=True)  # the settings' network order, then size and kind
     frame["min_layer_sqnr_db"] = worst_layer_sqnr(frame, settings)
     tiny = frame[frame.network.isin(settings.networks)]
     geo = (tiny.groupby(["kind", "rows", "cols"], as_index=False)
