@@ -38,6 +38,16 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 120) -> CliRes
     return CliResult(proc)
 
 
+def assert_user_error(result: CliResult, *needles: str) -> None:
+    """Exit status 2, one line on stderr containing every needle, no traceback."""
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+
+
 @pytest.fixture
 def cli():
     return run_cli

@@ -5,7 +5,6 @@ Deterministic (derandomized); ``--hypothesis-show-statistics`` prints the number
 
 from __future__ import annotations
 
-import copy
 import math
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import mutation
 from conftest import ROOT, SHARED
 from imcbench.errors import ImcbenchError
 from imcbench.evaluate import evaluate
@@ -43,33 +43,9 @@ VALUES = st.one_of(
     st.dictionaries(st.text(max_size=4), st.integers(), max_size=2))
 
 
-def _paths(obj, prefix=()):
-    yield prefix
-    children = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
-    for key, value in children:
-        yield from _paths(value, prefix + (key,))
-
-
-@st.composite
-def mutated(draw, base):
+def mutated(base):
     """``base`` with 1-3 values replaced, keys deleted or keys misspelt."""
-    data = copy.deepcopy(base)
-    for _ in range(draw(st.integers(1, 3))):
-        paths = [p for p in _paths(data) if p]
-        if not paths:
-            break
-        path = draw(st.sampled_from(paths))
-        parent = data
-        for key in path[:-1]:
-            parent = parent[key]
-        action = draw(st.sampled_from(["replace", "replace", "delete", "misspell"]))
-        if action == "replace":
-            parent[path[-1]] = draw(VALUES)
-        elif action == "delete":
-            del parent[path[-1]]
-        elif isinstance(parent, dict):
-            parent[f"{path[-1]}{draw(st.sampled_from(['s', '_', 'x']))}"] = parent.pop(path[-1])
-    return data
+    return mutation.mutated(base, VALUES)
 
 
 def _scratch(tmp_path_factory) -> Path:

@@ -4,7 +4,6 @@ not importable. ``--hypothesis-show-statistics`` prints the number of cases."""
 
 from __future__ import annotations
 
-import copy
 import resource
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import mutation
 from conftest import ROOT
 from imcbench.errors import ImcbenchError
 
@@ -35,30 +35,9 @@ VALUES = st.one_of(
 MAX_FUZZ_POINTS = 10_000  # a mutated grid bigger than this is not expanded here (see the absurd-grid test)
 
 
-def _paths(obj, prefix=()):
-    yield prefix
-    children = obj.items() if isinstance(obj, dict) else enumerate(obj) if isinstance(obj, list) else ()
-    for key, value in children:
-        yield from _paths(value, prefix + (key,))
-
-
 @st.composite
 def mutated_specs(draw):
-    data = copy.deepcopy(BASES[draw(st.sampled_from(sorted(BASES)))])
-    for _ in range(draw(st.integers(1, 3))):
-        paths = [p for p in _paths(data) if p]
-        path = draw(st.sampled_from(paths))
-        parent = data
-        for key in path[:-1]:
-            parent = parent[key]
-        action = draw(st.sampled_from(["replace", "replace", "delete", "misspell"]))
-        if action == "replace":
-            parent[path[-1]] = draw(VALUES)
-        elif action == "delete":
-            del parent[path[-1]]
-        elif isinstance(parent, dict):
-            parent[f"{path[-1]}{draw(st.sampled_from(['s', '_', 'x']))}"] = parent.pop(path[-1])
-    return data
+    return draw(mutation.mutated(BASES[draw(st.sampled_from(sorted(BASES)))], VALUES))
 
 
 def _grid_size(loaded) -> int:

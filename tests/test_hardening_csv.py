@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from conftest import run_cli, shared_path
+from conftest import assert_user_error, run_cli, shared_path
 from imcbench.errors import ImcbenchError
 from imcbench.validation import chips as chips_module
 from imcbench.validation.chips import load_chips
@@ -26,15 +26,6 @@ def _write(tmp_path, rows, name="chips.csv"):
     return path
 
 
-def _user_error(result, *needles):
-    assert result.returncode == 2, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
-
-
 @pytest.mark.parametrize("content, needle", [
     (b"", "is not a readable CSV table"),
     (bytes(range(256)) * 20, "chips.csv"),
@@ -43,7 +34,7 @@ def _user_error(result, *needles):
 def test_garbage_files_are_one_line_errors(tmp_path, content, needle):
     path = tmp_path / "chips.csv"
     path.write_bytes(content)
-    _user_error(run_cli("validate", "--chips", path), needle)
+    assert_user_error(run_cli("validate", "--chips", path), needle)
 
 
 def test_parser_error_message_is_one_line(tmp_path):

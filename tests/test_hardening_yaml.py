@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import run_cli, shared_path
+from conftest import assert_user_error, run_cli, shared_path
 from imcbench import yamlio
 from imcbench.errors import ImcbenchError
 from imcbench.yamlio import MAX_YAML_NODES, read_yaml
@@ -24,16 +24,6 @@ def _write(tmp_path: Path, text: str, name: str = "in.yaml") -> Path:
     path = tmp_path / name
     path.write_text(text)
     return path
-
-
-def _user_error(result, *needles: str) -> None:
-    """Exit 2, one line on stderr containing every needle, no traceback."""
-    assert result.returncode == 2, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
-    for needle in needles:
-        assert needle in lines[0], (needle, lines[0])
 
 
 # --- safe_load only ---------------------------------------------------------------------------------------
@@ -113,7 +103,7 @@ def test_hostile_yaml_through_every_reader(tmp_path, command, text, needle):
     args = [a.replace("{path}", str(path)) for a in command]
     if command[0] == "validate":  # the chip file is read first
         args += ["--chips", str(shared_path("imc_data", "chips_train.csv"))]
-    _user_error(run_cli(*args), "in.yaml", needle)
+    assert_user_error(run_cli(*args), "in.yaml", needle)
 
 
 # --- imcbench hardware YAML ---------------------------------------------------------------------------------
@@ -171,7 +161,7 @@ def test_hardware_hardening_keeps_valid_numbers(tmp_path):
 
 
 def test_preset_of_impossible_size_is_a_user_error():
-    _user_error(run_cli("evaluate", "-n", "resnet8", "-H", "paper-aimc-1000000"), "paper-aimc-1000000",
+    assert_user_error(run_cli("evaluate", "-n", "resnet8", "-H", "paper-aimc-1000000"), "paper-aimc-1000000",
                 "less than or equal to 65536")
 
 

@@ -8,6 +8,7 @@ Units: energy pJ, latency in clock cycles and ns (cycles x t_clk), area mm2, thr
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Sequence
 
@@ -24,21 +25,8 @@ from imcbench.mapping.traffic import structure_key
 from imcbench.workload import Network, load_workload
 
 
-@dataclass(frozen=True)
-class LayerResult:
-    """One layer's optimum mapping and its costs."""
-
-    name: str
-    kind: str
-    macs: int
-    energy_pj: float
-    latency_cycles: float
-    tclk_ns: float
-    area_mm2: float
-    spatial_utilization: float
-    mapping: dict
-    energy_breakdown_pj: dict[str, float]
-    cycle_breakdown: dict[str, float]
+class _Throughput:
+    """Derived figures of a result with ``macs``, ``energy_pj``, ``latency_cycles``, ``tclk_ns``, ``area_mm2``."""
 
     @property
     def latency_ns(self) -> float:
@@ -55,6 +43,23 @@ class LayerResult:
     @property
     def tops_per_mm2(self) -> float:
         return self.tops / self.area_mm2 if self.area_mm2 > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class LayerResult(_Throughput):
+    """One layer's optimum mapping and its costs."""
+
+    name: str
+    kind: str
+    macs: int
+    energy_pj: float
+    latency_cycles: float
+    tclk_ns: float
+    area_mm2: float
+    spatial_utilization: float
+    mapping: dict
+    energy_breakdown_pj: dict[str, float]
+    cycle_breakdown: dict[str, float]
 
     def energy_by_group_pj(self) -> dict[str, float]:
         """Energy in four groups: the macro, weight loading, input traffic, output traffic."""
@@ -70,8 +75,8 @@ class LayerResult:
 
 
 @dataclass(frozen=True)
-class NetworkResult:
-    """A network on a system: totals and the per-layer results."""
+class NetworkResult(_Throughput):
+    """A network on a system: totals (summed once, then kept) and the per-layer results."""
 
     network: str
     system: str
@@ -81,39 +86,23 @@ class NetworkResult:
     area_breakdown_mm2: dict[str, float]
     layers: tuple[LayerResult, ...] = field(default_factory=tuple)
 
-    @property
+    @cached_property
     def macs(self) -> int:
         return sum(layer.macs for layer in self.layers)
 
-    @property
+    @cached_property
     def energy_pj(self) -> float:
         return sum(layer.energy_pj for layer in self.layers)
 
-    @property
+    @cached_property
     def latency_cycles(self) -> float:
         return sum(layer.latency_cycles for layer in self.layers)
 
-    @property
-    def latency_ns(self) -> float:
-        return self.latency_cycles * self.tclk_ns
-
-    @property
-    def tops(self) -> float:
-        return 2 * self.macs / self.latency_ns / 1e3 if self.latency_ns > 0 else 0.0
-
-    @property
-    def tops_per_w(self) -> float:
-        return 2 * self.macs / self.energy_pj if self.energy_pj > 0 else 0.0
-
-    @property
-    def tops_per_mm2(self) -> float:
-        return self.tops / self.area_mm2 if self.area_mm2 > 0 else 0.0
-
-    @property
+    @cached_property
     def energy_breakdown_pj(self) -> dict[str, float]:
         return _sum_dicts(layer.energy_breakdown_pj for layer in self.layers)
 
-    @property
+    @cached_property
     def cycle_breakdown(self) -> dict[str, float]:
         return _sum_dicts(layer.cycle_breakdown for layer in self.layers)
 
