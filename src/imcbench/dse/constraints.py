@@ -24,7 +24,7 @@ from imcbench.errors import ImcbenchError
 Stage = Literal["hardware", "result"]
 # check(limit, context) -> None when met, else a short text saying by how much it is violated
 Check = Callable[[float, "ConstraintContext"], "str | None"]
-PLUGIN_MODULES: tuple[str, ...] = ()  # modules imported before constraints are looked up (their registrations)
+PLUGIN_MODULES: tuple[str, ...] = ("imcbench.accuracy.constraint",)  # imported before constraints are looked up
 
 
 @dataclass(frozen=True)
