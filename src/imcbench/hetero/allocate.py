@@ -116,9 +116,17 @@ def _scorer(model: CostModel, objective: Objective, area_budget: float | None):
 
 
 def _exhaustive(layers: list[Layer], options: dict[str, list[Choice]], score) -> SearchOutcome:
+    combos = itertools.product(*(options[layer.name] for layer in layers))
+    best, best_key, count = _best_of(({layer.name: c for layer, c in zip(layers, combo)} for combo in combos), score)
+    return SearchOutcome(best, "exhaustive", count, best_key[0])
+
+
+def _best_of(allocations, score) -> tuple[dict[str, Choice], tuple[float, float], int]:
+    """The best-scoring allocation (the first on ties), its score and how many were scored."""
     best, best_key, count = None, (math.inf, math.inf), 0
-    for combo in itertools.product(*(options[layer.name] for layer in layers)):
-        allocation = {layer.name: c for layer, c in zip(layers, combo)}
+    for allocation in allocations:
+        if allocation is None:
+            continue
         key = score(allocation)
         count += 1
         if key < best_key:
@@ -126,7 +134,7 @@ def _exhaustive(layers: list[Layer], options: dict[str, list[Choice]], score) ->
     if best is None:
         raise ImcbenchError("no allocation fits the area budget: raise --area-budget (the cores and L1 alone "
                             "need the smallest area)")
-    return SearchOutcome(best, "exhaustive", count, best_key[0])
+    return best, best_key, count
 
 
 # -- the heuristic -----------------------------------------------------------------------------------------
@@ -141,18 +149,7 @@ def _heuristic(model: CostModel, options: dict[str, list[Choice]], objective: Ob
                       for l in layers})
     ranked = {l.name: sorted(options[l.name], key=lambda c: _own_value(model, l, c, objective)) for l in layers}
     seeds.append({name: ranked_choices[0] for name, ranked_choices in ranked.items()})
-    evaluated = 0
-    best, best_key = None, (math.inf, math.inf)
-    for seed in seeds:
-        if seed is None:
-            continue
-        key = score(seed)
-        evaluated += 1
-        if key < best_key:
-            best, best_key = seed, key
-    if best is None:
-        raise ImcbenchError("no allocation fits the area budget: raise --area-budget (the cores and L1 alone "
-                            "need the smallest area)")
+    best, best_key, evaluated = _best_of(seeds, score)
     for _ in range(LOCAL_PASSES):
         moves = ({layer.name: choice} for layer in layers for choice in ranked[layer.name][:LOCAL_CANDIDATES])
         best, best_key, count, improved = _first_improvement(best, best_key, moves, score)
