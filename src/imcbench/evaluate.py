@@ -63,7 +63,7 @@ class LayerResult(_Throughput):
 
     def energy_by_group_pj(self) -> dict[str, float]:
         """Energy in four groups: the macro, weight loading, input traffic, output traffic."""
-        return _groups(self.energy_breakdown_pj)
+        return energy_groups(self.energy_breakdown_pj)
 
     def to_dict(self) -> dict:
         return {"name": self.name, "kind": self.kind, "macs": self.macs, "energy_pj": self.energy_pj,
@@ -108,7 +108,7 @@ class NetworkResult(_Throughput):
 
     def energy_by_group_pj(self) -> dict[str, float]:
         """Energy in four groups: the macro, weight loading, input traffic, output traffic."""
-        return _groups(self.energy_breakdown_pj)
+        return energy_groups(self.energy_breakdown_pj)
 
     def to_dict(self) -> dict:
         """The JSON shape of ``imcbench evaluate --json``."""
@@ -131,8 +131,12 @@ class NetworkResult(_Throughput):
         return pd.DataFrame(rows)
 
 
-def _groups(breakdown: dict[str, float]) -> dict[str, float]:
-    groups = {"macro": 0.0, "weights": 0.0, "inputs": 0.0, "outputs": 0.0}
+ENERGY_GROUPS = ("macro", "weights", "inputs", "outputs")
+
+
+def energy_groups(breakdown: dict[str, float]) -> dict[str, float]:
+    """An energy breakdown (pJ) summed into the macro, weight loading, input and output traffic."""
+    groups = dict.fromkeys(ENERGY_GROUPS, 0.0)
     for key, value in breakdown.items():
         groups[_group_of(key)] += value
     return groups

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from imcbench.errors import ImcbenchError
+from imcbench.evaluate import ENERGY_GROUPS, energy_groups
 from imcbench.hardware.presets import paper_system
 from imcbench.macro import MacroSpec, system_peak
 from imcbench.mapping.mapper import map_layer
@@ -40,7 +41,6 @@ REPRESENTATIVE_LAYERS = {
     "depthwise": ("ds_cnn", "dw1"),  # 3x3 depthwise, 64 channels, 25x5
     "fully_connected": ("deepautoencoder", "fc2"),  # 128 x 128
 }
-ENERGY_GROUPS = ("macro", "weights", "inputs", "outputs")
 # The paper's peak results (Fig. 7/8; model_reference part 2, table 4.2): (kind, rows) ->
 # (macro TOPS/W, macro TOPS/mm2, system TOPS/W)
 PAPER_PEAK = {
@@ -125,7 +125,7 @@ def layer_type_table(settings: StudySettings) -> pd.DataFrame:
                 buffer = buffer_level(system)
                 homes = Homes(system.levels("I").index(buffer), system.levels("O").index(buffer))
                 mapped = map_layer(layer, system, settings.objective, homes)
-                groups = _groups(mapped.energy_breakdown_pj)
+                groups = energy_groups(mapped.energy_breakdown_pj)
                 tclk = system.macro.evaluate().tclk_ns
                 latency_ns = mapped.cycles * tclk
                 tops = 2 * layer.macs / latency_ns / 1e3
@@ -145,12 +145,6 @@ def _layer(network: str, name: str, settings: StudySettings):
         return net[name]
     except KeyError:
         raise ImcbenchError(f"representative layer {name!r} is not in {network!r}") from None
-
-
-def _groups(breakdown: dict[str, float]) -> dict[str, float]:
-    from imcbench.evaluate import _groups as groups
-
-    return groups(breakdown)
 
 
 # --- experiment 3: networks ------------------------------------------------------------------

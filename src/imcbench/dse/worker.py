@@ -19,12 +19,11 @@ import imcbench
 from imcbench.dse.constraints import ConstraintContext, violations
 from imcbench.dse.parameters import MACRO_ALIAS_FIELDS, HardwareBase, build_design
 from imcbench.errors import ImcbenchError
-from imcbench.evaluate import NetworkResult, evaluate, evaluate_many
+from imcbench.evaluate import ENERGY_GROUPS, NetworkResult, evaluate, evaluate_many
 from imcbench.workload import Network, load_workload
 
 TOTAL_METRICS = ("energy_pj", "latency_cycles", "latency_ns", "tclk_ns", "area_mm2", "macs", "tops",
                  "tops_per_w", "tops_per_mm2")
-ENERGY_GROUPS = ("macro", "weights", "inputs", "outputs")
 LAYER_METRICS = ("macs", "energy_pj", "latency_cycles", "latency_ns", "tops_per_w", "spatial_utilization")
 LAYER_GROUP_COLUMNS = tuple(f"energy_{g}_pj" for g in ENERGY_GROUPS)
 M_MMAP_THRESHOLD = -3  # glibc malloc.h
