@@ -21,7 +21,7 @@ import pandas as pd
 from imcbench.hetero import CostModel, DigitalAccel, HeteroSystem, ImaSpec, bottleneck_table, compare, search
 from imcbench.hetero.allocate import choices_for
 from imcbench.hetero.config import load_hetero_system
-from imcbench.workload import Layer, Network, load_workload
+from imcbench.workload import load_workload
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))

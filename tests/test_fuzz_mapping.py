@@ -22,7 +22,6 @@ import math
 from dataclasses import replace
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 

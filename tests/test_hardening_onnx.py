@@ -3,7 +3,6 @@ cyclic, dangling and malformed graphs reported by node, all as one line with exi
 
 from __future__ import annotations
 
-import os
 import warnings
 
 import numpy as np

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from imcbench.errors import ImcbenchError
-from imcbench.validation.chips import REQUIRED_COLUMNS, load_chips
+from imcbench.validation.chips import load_chips
 
 from conftest import shared_path
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from enum import Enum
 from typing import Optional
 
-import numpy as np
 import typer
 from rich.table import Table
 

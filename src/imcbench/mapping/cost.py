@@ -18,7 +18,6 @@ from typing import Sequence
 
 import numpy as np
 
-from imcbench.errors import ImcbenchError
 from imcbench.hardware.system import System
 from imcbench.macro import MacroParams
 from imcbench.macro import components as cmp

@@ -12,7 +12,6 @@ the same optimum.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass
 
 import numpy as np
