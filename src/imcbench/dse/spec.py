@@ -234,7 +234,10 @@ def _hardware_base(hardware: HardwareSpec, base_dir: Path) -> HardwareBase:
         raise ImcbenchError(f"hardware file {path}: a sweep needs an imcbench hardware YAML (macro:, memories:); "
                             "ZigZag files cannot be swept")
     config = validate(SystemConfig, data, str(path))
-    return HardwareBase("file", json.dumps(config.model_dump(), sort_keys=True))
+    dumped = config.model_dump()
+    if "interconnect" not in data:  # ideal links: the base (and every point id) stays as before links existed
+        dumped.pop("interconnect")
+    return HardwareBase("file", json.dumps(dumped, sort_keys=True))
 
 
 def _network_ref(entry: str, base_dir: Path) -> NetworkRef:

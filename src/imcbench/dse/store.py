@@ -72,6 +72,7 @@ class SweepStore:
             con = connect(path, read_only=False)
             stored = _meta(con, path)
             if stored.get("spec_hash") == spec_hash and stored.get("schema_version") == SCHEMA_VERSION:
+                _add_group_columns(con)
                 con.execute("INSERT OR REPLACE INTO meta VALUES ('last_opened_utc', ?)", [_now()])
                 return cls(path, con)
             con.close()
@@ -169,6 +170,18 @@ def _create_atomically(path: Path, meta: dict[str, str], extra_columns: dict[str
     finally:
         tmp.unlink(missing_ok=True)
         Path(f"{tmp}.wal").unlink(missing_ok=True)
+
+
+def _add_group_columns(con: duckdb.DuckDBPyConnection) -> None:
+    """Give a database written before an energy group existed (``interconnect``) its column, so that a
+    resumed sweep can store new rows. Its rows get 0: the imcbench that wrote them had no such cost
+    and read no spec that could set one (the spec hash is unchanged)."""
+    for table in ("results", "layers"):
+        present = {r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                             "WHERE table_name = ?", [table]).fetchall()}
+        for column in LAYER_GROUP_COLUMNS:
+            if column not in present:
+                con.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" DOUBLE DEFAULT 0')
 
 
 def _create_table(name: str, columns: dict[str, str], primary_key: tuple[str, ...] = ()) -> str:

@@ -11,6 +11,12 @@ Example (``examples/paper_aimc_256.yaml``)::
       - {name: l2, kind: sram, operands: [I, O], size_kb: 256, bandwidth_bits: 2048}
       - {name: dram, kind: dram, operands: [W], size_mb: 100, bandwidth_bits: 256, read_pj_per_bit: 3.7}
 
+An optional ``interconnect:`` block prices the links between the shared memories and the macros
+(:mod:`imcbench.interconnect`; left out: ideal links, no cost)::
+
+    interconnect: {topology: mesh, pj_per_bit_per_hop: 0.05, bandwidth_bits_per_cycle: 512,
+                   macros_per_chip: 4, chip_link_pj_per_bit: 0.5, chip_link_bandwidth_bits_per_cycle: 128}
+
 Energies left out (or ``auto``) are estimated by :mod:`imcbench.hardware.memory_model`: registers one
 flip-flop write per bit (reads free), SRAM from CACTI-derived size/width scaling, DRAM 3.7 pJ/bit.
 A file with ``operational_array`` at the top level is read as a ZigZag hardware file.
@@ -28,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationErr
 from imcbench.errors import ImcbenchError
 from imcbench.hardware import memory_model as mem
 from imcbench.hardware.system import MemoryLevel, System, SystemOptions
+from imcbench.interconnect import Interconnect
 from imcbench.macro import MacroSpec
 from imcbench.tech import Technology
 from imcbench.yamlio import describe_validation_error, read_yaml, validate
@@ -131,12 +138,40 @@ class OptionsConfig(_Strict):
     activation_placement: Literal["liveness", "adjacent"] = "liveness"
 
 
+class InterconnectConfig(_Strict):
+    """Links between the shared memories and the macros, and between chips (see imcbench.interconnect)."""
+
+    topology: Literal["none", "bus", "mesh"] = "none"
+    pj_per_bit_per_hop: float = Field(0.0, ge=0)
+    bandwidth_bits_per_cycle: Optional[float] = Field(None, gt=0)
+    macros_per_chip: Optional[int] = Field(None, ge=1, le=MAX_MACROS)
+    chip_link_pj_per_bit: float = Field(0.0, ge=0)
+    chip_link_bandwidth_bits_per_cycle: Optional[float] = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _priced(self) -> "InterconnectConfig":
+        if self.topology != "none" and self.pj_per_bit_per_hop == 0 and self.bandwidth_bits_per_cycle is None:
+            raise ValueError(f"topology {self.topology!r} needs pj_per_bit_per_hop and/or bandwidth_bits_per_cycle "
+                             "(or use topology: none for ideal links)")
+        chip_given = self.chip_link_pj_per_bit > 0 or self.chip_link_bandwidth_bits_per_cycle is not None
+        if chip_given and self.macros_per_chip is None:
+            raise ValueError("chip_link_pj_per_bit / chip_link_bandwidth_bits_per_cycle need macros_per_chip "
+                             "(how many macros one chip holds)")
+        if self.topology == "none" and (self.pj_per_bit_per_hop > 0 or chip_given or self.macros_per_chip):
+            raise ValueError("topology is 'none' (ideal links) but link costs are given: set topology to bus or mesh")
+        return self
+
+    def build(self) -> Interconnect:
+        return Interconnect(**self.model_dump())
+
+
 class SystemConfig(_Strict):
     name: str = "system"
     technology: TechnologyConfig = TechnologyConfig()
     macro: MacroConfig
     memories: list[MemoryConfig] = Field(min_length=1)
     options: OptionsConfig = OptionsConfig()
+    interconnect: InterconnectConfig = InterconnectConfig()
 
 
 def build_system(config: SystemConfig) -> System:
@@ -157,7 +192,7 @@ def build_system(config: SystemConfig) -> System:
                             weights_preloaded=o.weights_preloaded, diagonal_mapping=o.diagonal_mapping,
                             pack_groups=o.pack_groups, activation_placement=o.activation_placement,
                             dimc_multipliers_full_array=o.dimc_multipliers_full_array)
-    return System(config.name, macro, levels, options)
+    return System(config.name, macro, levels, options, interconnect=config.interconnect.build())
 
 
 def _build_level(c: MemoryConfig, macro: MacroSpec, tech: Technology) -> MemoryLevel:

@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 
 from imcbench.errors import ImcbenchError
+from imcbench.interconnect import Interconnect
 from imcbench.macro import MacroSpec
 
 OPERANDS = ("W", "I", "O")
@@ -98,12 +99,14 @@ class SystemOptions:
 
 @dataclass(frozen=True)
 class System:
-    """IMC macros (``macro.n_macros`` identical ones) and memory levels ordered from the array outwards."""
+    """IMC macros (``macro.n_macros`` identical ones) and memory levels ordered from the array outwards;
+    ``interconnect``: the links between the shared memories and the macros (default: ideal, free)."""
 
     name: str
     macro: MacroSpec
     memories: tuple[MemoryLevel, ...]
     options: SystemOptions = field(default_factory=SystemOptions)
+    interconnect: Interconnect = field(default_factory=Interconnect)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "memories", tuple(self.memories))

@@ -2,9 +2,13 @@
 
 Energy = macro energy (the paper's per-cycle model at the used rows and columns, section 2.4) x cycles
 + the bits each memory level reads and writes x its energy per bit + weight bits written into the cells
-+ local bit-line precharge when cells share a multiplier (M > 1) + partial-sum additions between macros.
++ local bit-line precharge when cells share a multiplier (M > 1) + partial-sum additions between macros
++ the bits moved between the shared memories and the macros over the links (``interconnect.<operand>``
+on chip, ``interconnect.chip.<operand>`` between chips; only when the system models links, see
+:mod:`imcbench.interconnect`).
 Cycles = compute + weight-loading stalls (no overlap when each multiplier has a single cell, M = 1) and,
-for each memory level, the bits it moves over its bandwidth (a roofline: transfers overlap compute).
+for each memory level and the links, the bits moved over the bandwidth (a roofline: transfers overlap
+compute); the links' share of the stall is ``interconnect_stall``.
 
 :func:`price` takes the :class:`~imcbench.mapping.traffic.Traffic` of one structure and any number of
 systems sharing it (differing in technology, ADC resolution, memory energies or bandwidths) and returns
@@ -19,6 +23,7 @@ from typing import Sequence
 import numpy as np
 
 from imcbench.hardware.system import System
+from imcbench.interconnect import Interconnect, link_cycles, link_energy_per_bit
 from imcbench.macro import MacroParams
 from imcbench.macro import components as cmp
 from imcbench.macro.model import energy_per_cycle, precharge_energy_per_switch
@@ -80,6 +85,11 @@ class Pricing:
     bandwidth: dict[str, np.ndarray]  # bits per cycle, all instances
     precharge_per_switch: np.ndarray
     full_adder_pj: np.ndarray
+    links: tuple[Interconnect, ...] = ()
+
+    @property
+    def links_modeled(self) -> bool:
+        return any(link.modeled for link in self.links)
 
     @classmethod
     def of(cls, systems: Sequence[System]) -> "Pricing":
@@ -104,7 +114,8 @@ class Pricing:
             bandwidth={n: col([level(x, n).bandwidth_bits * x.instances(level(x, n)) for x in systems])
                        for n in names},
             precharge_per_switch=np.asarray(precharge_energy_per_switch(one)),
-            full_adder_pj=np.asarray(cmp.full_adder_energy(tech)) / 1e3)
+            full_adder_pj=np.asarray(cmp.full_adder_energy(tech)) / 1e3,
+            links=tuple(x.interconnect for x in systems))
 
     def params(self, n: int) -> MacroParams:
         """The macros as MacroParams of shape (S, n) for n candidates."""
@@ -128,6 +139,8 @@ def price(traffic: Traffic, systems: Sequence[System] | Pricing) -> CostArrays:
     for charge in traffic.charges:
         per_bit = (pricing.write if charge.write else pricing.read)[charge.level]
         energy[charge.key] = energy.get(charge.key, 0.0) + charge.bits * per_bit
+    if pricing.links_modeled:
+        energy |= _link_energy(traffic, pricing)
     energy = {k: np.broadcast_to(v, (s, n)) for k, v in energy.items()}
     cycles, cycle_breakdown = _cycles(traffic, pricing, s, n)
     feasible = traffic.feasible
@@ -137,6 +150,17 @@ def price(traffic: Traffic, systems: Sequence[System] | Pricing) -> CostArrays:
                       infeasible_reason=traffic.infeasible_reason, spatial_utilization=traffic.spatial_utilization,
                       rows_used=traffic.rows_used, cols_used=traffic.cols_used, macros_used=traffic.macros_used,
                       weight_positions=traffic.weight_positions)
+
+
+def _link_energy(traffic: Traffic, pricing: Pricing) -> dict[str, np.ndarray]:
+    """Energy of the bits each operand moves over the links, pJ, (systems x candidates) per key."""
+    per_bit = [link_energy_per_bit(link, traffic.macros_used) for link in pricing.links]
+    on_chip = np.stack([e for e, _ in per_bit])
+    chip = np.stack([e for _, e in per_bit])
+    energy = {f"interconnect.{op}": bits * on_chip for op, bits in traffic.link_bits.items()}
+    if any(link.macros_per_chip is not None for link in pricing.links):
+        energy |= {f"interconnect.chip.{op}": bits * chip for op, bits in traffic.link_bits.items()}
+    return energy
 
 
 def _cycles(traffic: Traffic, pricing: Pricing, s: int, n: int):
@@ -155,8 +179,15 @@ def _cycles(traffic: Traffic, pricing: Pricing, s: int, n: int):
             continue  # registers are sized to the array's per-cycle needs
         memory = np.maximum(memory, traffic.level_bits[level.name] / pricing.bandwidth[level.name])
     stall_mem = np.maximum(memory - busy, 0.0)
-    cycles = busy + stall_w + stall_mem
+    stall_link = np.zeros((s, n))
+    if pricing.links_modeled:  # the links are one more roofline next to the memories
+        bits = sum(traffic.link_bits.values())
+        links = np.stack([link_cycles(link, bits, traffic.macros_used) for link in pricing.links])
+        stall_link = np.maximum(np.maximum(memory, links) - busy, 0.0) - stall_mem
+    cycles = busy + stall_w + stall_mem + stall_link
     breakdown = {"ideal": np.full((s, n), traffic.ideal_cycles),
                  "spatial_underuse": np.broadcast_to(compute - traffic.ideal_cycles, (s, n)),
                  "weight_loading": stall_w + np.maximum(busy - compute, 0.0), "memory_stall": stall_mem}
+    if pricing.links_modeled:
+        breakdown["interconnect_stall"] = stall_link
     return cycles, breakdown

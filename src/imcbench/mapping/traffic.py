@@ -73,6 +73,9 @@ class Traffic:
     weights_overlap_compute: bool
     infeasible_reason: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
     weight_positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    # bits moved between shared levels and the macros, per operand, one copy per macro (the links' load,
+    # see imcbench.interconnect)
+    link_bits: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def feasible(self) -> np.ndarray:
@@ -159,6 +162,7 @@ def layer_traffic(layer: Layer, system: System, cand: Candidates, homes: Homes |
     reasons = np.full(n, "", dtype=object)
     charges: list[Charge] = []
     level_bits: dict[str, np.ndarray] = {m.name: np.zeros(n) for m in system.memories}
+    link_bits = {op: np.zeros(n) for op in ("W", "I", "O")}
 
     # --- weights: top memory -> (buffers) -> cells ---------------------------------------------
     homes = standalone_homes(layer, system) if homes is None else homes
@@ -176,15 +180,17 @@ def layer_traffic(layer: Layer, system: System, cand: Candidates, homes: Homes |
         # layer's inputs live, then written into the cells for every inference
         w_levels = (system.levels("I")[homes["I"]],)
     _weight_charges(w_levels, w_source_bits, charges)
+    if any(not _per_macro_level(level) for level in w_levels):  # every macro receives its own weights
+        link_bits["W"] = w_cell_tiles * w_unique0 * bw * macros_used
 
     # --- inputs and outputs: home level -> ... -> registers -> array ----------------------------
     i_levels, o_levels = system.levels("I"), system.levels("O")
     positions = _positions(system, i_levels, o_levels, homes, i_tiles * bi, o_tiles * psum, rows_m, cols_m,
                            macros_used, reasons)
     _input_charges(i_levels, homes["I"], positions, i_tiles, fetches["I"], rows_m, bi, total_activations,
-                   macros_used, f, charges, level_bits)
+                   macros_used, f, charges, level_bits, link_bits)
     _output_charges(o_levels, homes["O"], positions, o_tiles, fetches["O"], cols_m, bo, psum, total_activations,
-                    macros_used, layer.output_elements * f["mr"], charges, level_bits)
+                    macros_used, layer.output_elements * f["mr"], charges, level_bits, link_bits)
 
     cycles_per_act = float(macro.params().slices)
     return Traffic(
@@ -197,7 +203,7 @@ def layer_traffic(layer: Layer, system: System, cand: Candidates, homes: Homes |
         weight_rows_written=w_fills_tiles * rows_m, weight_source=w_levels[-1].name,
         weight_source_bits=w_source_bits, level_bits=level_bits,
         weights_overlap_compute=macro.cells_per_mult > 1,  # a free cell per multiplier hides loading
-        infeasible_reason=reasons, weight_positions=q_cells)
+        infeasible_reason=reasons, weight_positions=q_cells, link_bits=link_bits)
 
 
 # --- helpers: loop nest ------------------------------------------------------------------------
@@ -374,9 +380,17 @@ def _per_macro_level(level: MemoryLevel) -> bool:
     return level.per in ("row", "column", "macro")
 
 
+def _crosses_link(level: MemoryLevel, upper: MemoryLevel | None) -> bool:
+    """Whether a transfer between ``level`` and ``upper`` (None: the array) goes between a shared level and
+    the macros."""
+    upper_per_macro = True if upper is None else _per_macro_level(upper)
+    return _per_macro_level(level) != upper_per_macro
+
+
 def _input_charges(levels, home, positions, i_tiles, fetches, rows_m, bi, total_activations, macros_used, f,
-                   charges: list[Charge], level_bits) -> None:
-    """Inputs: fills of each level from the one above (reads up there, writes here), array reads."""
+                   charges: list[Charge], level_bits, link_bits) -> None:
+    """Inputs: fills of each level from the one above (reads up there, writes here), array reads.
+    ``link_bits["I"]`` gains the bits delivered from a shared level to the macros (one copy per macro)."""
     n = len(rows_m)
     distinct = f["mr"] * f["mg"] * f["mox"] * f["moy"] * f["mb"]  # macros needing different inputs
     for j in range(home):
@@ -391,8 +405,12 @@ def _input_charges(levels, home, positions, i_tiles, fetches, rows_m, bi, total_
         charges.append(Charge(f"mem.{upper.name}.I", upper.name, False, _charged_bits(reads, transfers, upper, bi)))
         level_bits[level.name] = level_bits[level.name] + writes
         level_bits[upper.name] = level_bits[upper.name] + reads
+        if _crosses_link(level, upper):
+            link_bits["I"] = link_bits["I"] + bits * macros_used
     lowest = levels[0]
     array_bits = total_activations * rows_m * bi
+    if _crosses_link(lowest, None):
+        link_bits["I"] = link_bits["I"] + array_bits  # summed over the macros: every copy
     if home == 0 and lowest.per == "shared":
         array_bits = array_bits / np.maximum(f["mk"], 1)  # one read broadcast to the K-unrolled macros
     charges.append(Charge(f"mem.{lowest.name}.I", lowest.name, False,
@@ -401,7 +419,7 @@ def _input_charges(levels, home, positions, i_tiles, fetches, rows_m, bi, total_
 
 
 def _output_charges(levels, home, positions, o_tiles, fetches, cols_m, bo, psum, total_activations, macros_used,
-                    firsts, charges: list[Charge], level_bits) -> None:
+                    firsts, charges: list[Charge], level_bits, link_bits) -> None:
     """Outputs: the array writes partial sums into the lowest level and reads them back to accumulate;
     every level writes its tile up when evicted and reads it back for the next partial contribution.
     ``firsts``: outputs times the macros that share each output's reduction (the first contribution to
@@ -414,6 +432,8 @@ def _output_charges(levels, home, positions, o_tiles, fetches, cols_m, bo, psum,
     charges.append(Charge(key, lowest.name, True, _charged_bits(writes * psum, total_activations, lowest, psum)))
     charges.append(Charge(key, lowest.name, False, _charged_bits(rereads * psum, total_activations, lowest, psum)))
     level_bits[lowest.name] = level_bits[lowest.name] + (writes + rereads) * psum * np.ones(n)
+    if _crosses_link(lowest, None):
+        link_bits["O"] = link_bits["O"] + (writes + rereads) * psum
     for j in range(home):
         level, upper = levels[j], levels[j + 1]
         q = positions[("O", level.name)]
@@ -432,3 +452,5 @@ def _output_charges(levels, home, positions, o_tiles, fetches, cols_m, bo, psum,
                                   _charged_bits(down_bits, evictions, lv, psum)))
         level_bits[level.name] = level_bits[level.name] + up_bits + down_bits
         level_bits[upper.name] = level_bits[upper.name] + up_bits + down_bits
+        if _crosses_link(level, upper):  # partial sums and outputs gathered from every macro, and read back
+            link_bits["O"] = link_bits["O"] + up_bits + down_bits
