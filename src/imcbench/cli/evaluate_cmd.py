@@ -68,12 +68,17 @@ def _print_result(result: NetworkResult) -> None:
                       layer.mapping["short"])
     console.print(table)
     groups = result.energy_by_group_pj()
+    if not groups.get("interconnect"):
+        groups.pop("interconnect", None)  # ideal links (the default): no column of zeros
     total = result.energy_pj
     summary = Table(show_header=False, box=None)
     summary.add_row("energy", f"{total / 1e6:,.3f} uJ  (" + ", ".join(
         f"{name} {100 * value / total:.0f}%" for name, value in groups.items()) + ")")
     summary.add_row("latency", f"{result.latency_cycles:,.0f} cycles x {result.tclk_ns:.3f} ns = "
                                f"{result.latency_ns / 1e3:,.2f} us")
+    if "interconnect_stall" in result.cycle_breakdown:  # the system models its links
+        summary.add_row("links", f"{groups.get('interconnect', 0.0) / 1e6:,.3f} uJ, "
+                                 f"{result.cycle_breakdown['interconnect_stall']:,.0f} stall cycles")
     summary.add_row("area", f"{result.area_mm2:.4f} mm2")
     summary.add_row("efficiency", f"{result.tops_per_w:.3f} TOPS/W, {result.tops:.4f} TOPS, "
                                   f"{result.tops_per_mm2:.4f} TOPS/mm2 ({result.macs:,} MACs)")
