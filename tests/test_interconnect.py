@@ -17,7 +17,7 @@ from imcbench.hardware.presets import paper_system
 from imcbench.interconnect import Interconnect, mean_on_chip_hops, mesh_port_hops, remote_share
 from imcbench.mapping.cost import evaluate_candidates
 from imcbench.mapping.mapper import map_layer, search_space
-from imcbench.workload import Layer
+from imcbench.workload import Layer, Network
 
 PJ = 0.3  # pJ per bit per hop in the hand-computed cases
 CHIP_PJ = 2.0  # pJ per bit per chip crossing
@@ -182,6 +182,7 @@ def test_yaml_interconnect_block_builds_the_link(tmp_path):
     ("interconnect: {topology: none, pj_per_bit_per_hop: 0.1}", ["topology", "none"]),
     ("interconnect: {topology: mesh}", ["pj_per_bit_per_hop"]),
     ("interconnect: {topology: mesh, pj_per_hop: 0.1}", ["pj_per_bit_per_hop"]),  # misspelt: suggestion
+    ("interconnect: {topology: bus, bandwidth_gbps: 8, bandwidth_bits_per_cycle: 8}", ["not both"]),
 ])
 def test_bad_interconnect_values_are_rejected_in_one_line(tmp_path, block, words):
     with pytest.raises(ImcbenchError) as info:
@@ -231,3 +232,16 @@ def test_sweep_base_without_links_keeps_its_identity(tmp_path):
     (tmp_path / "hw.yaml").write_text(HARDWARE + "interconnect: {topology: bus, pj_per_bit_per_hop: 0.1}\n")
     linked = _hardware_base(type("H", (), {"preset": None, "file": "hw.yaml"})(), tmp_path)
     assert linked.config_dict()["interconnect"]["topology"] == "bus" and linked.key != base.key
+
+
+def test_bandwidth_in_gbps_uses_the_clock_period():
+    from imcbench.interconnect import link_cycles
+
+    link = Interconnect("bus", PJ, bandwidth_gbps=8.0, macros_per_chip=2, chip_link_gbps=2.0)
+    # 8 Gb/s at 2 ns per cycle = 16 bits per cycle; half of 4 macros remote: 512 bits at 4 bits per cycle
+    assert link_cycles(link, 1024.0, 4, tclk_ns=2.0) == pytest.approx(max(1024 / 16, 512 / 4))
+    ideal = _k_split_costs(Interconnect())[1]
+    _, narrow, system = _k_split_costs(Interconnect("bus", PJ, bandwidth_gbps=0.5))
+    tclk = evaluate(Network("one", (FC,)), system).tclk_ns
+    bits = INPUT_COPIES_BITS + WEIGHT_BITS + OUTPUT_BITS
+    assert narrow.cycles[0] == pytest.approx(ideal.cycle_breakdown["weight_loading"][0] + bits / (0.5 * tclk))

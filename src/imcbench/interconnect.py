@@ -23,9 +23,11 @@ Model (assumptions, each a parameter or stated here):
   once, and then its hops inside that chip (the chip's mesh entered at its corner).
 * **Time**: the link from the memory (mesh) or the bus carries every bit; the host's chip link
   carries every remote bit; both overlap compute like the memories (a roofline, see
-  :mod:`imcbench.mapping.cost`). ``None`` bandwidth: the links never bind.
+  :mod:`imcbench.mapping.cost`). A bandwidth is given in bits per clock cycle or in Gb/s (then
+  bits per cycle = Gb/s x the clock period in ns); none given: the link never binds.
 
-Units: energy pJ per bit (per hop on chip, per crossing between chips), bandwidth bits per clock cycle.
+Units: energy pJ per bit (per hop on chip, per crossing between chips), bandwidth bits per clock cycle
+or Gb/s.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ class Interconnect:
     macros_per_chip: int | None = None  # None: one chip
     chip_link_pj_per_bit: float = 0.0
     chip_link_bandwidth_bits_per_cycle: float | None = None
+    bandwidth_gbps: float | None = None  # alternative to bandwidth_bits_per_cycle
+    chip_link_gbps: float | None = None  # alternative to chip_link_bandwidth_bits_per_cycle
 
     def __post_init__(self) -> None:
         if self.topology not in TOPOLOGIES:
@@ -70,10 +74,15 @@ class Interconnect:
             value = getattr(self, label)
             if not math.isfinite(value) or value < 0:
                 raise ImcbenchError(f"interconnect {label} = {value!r} must be a finite number >= 0")
-        for label in ("bandwidth_bits_per_cycle", "chip_link_bandwidth_bits_per_cycle"):
+        for label in ("bandwidth_bits_per_cycle", "chip_link_bandwidth_bits_per_cycle", "bandwidth_gbps",
+                      "chip_link_gbps"):
             value = getattr(self, label)
             if value is not None and (not math.isfinite(value) or value <= 0):
                 raise ImcbenchError(f"interconnect {label} = {value!r} must be > 0 (or left out: unbounded)")
+        for per_cycle, gbps in (("bandwidth_bits_per_cycle", "bandwidth_gbps"),
+                                ("chip_link_bandwidth_bits_per_cycle", "chip_link_gbps")):
+            if getattr(self, per_cycle) is not None and getattr(self, gbps) is not None:
+                raise ImcbenchError(f"interconnect: give {per_cycle} or {gbps}, not both")
         if self.macros_per_chip is not None and self.macros_per_chip < 1:
             raise ImcbenchError(f"interconnect macros_per_chip = {self.macros_per_chip!r} must be >= 1")
 
@@ -147,15 +156,23 @@ def link_energy_per_bit(link: Interconnect, m) -> tuple[np.ndarray, np.ndarray]:
             remote_share(link, m) * link.chip_link_pj_per_bit)
 
 
-def link_cycles(link: Interconnect, bits, m) -> np.ndarray:
+def bits_per_cycle(per_cycle: float | None, gbps: float | None, tclk_ns) -> float | None:
+    """A link's bandwidth in bits per clock cycle: as given, or Gb/s x the clock period (ns); None: unbounded."""
+    if per_cycle is not None:
+        return per_cycle
+    return None if gbps is None else gbps * tclk_ns
+
+
+def link_cycles(link: Interconnect, bits, m, tclk_ns: float = 1.0) -> np.ndarray:
     """Cycles the links need for ``bits`` moved between the shared memories and ``m`` macros: the busier
     of the memory's link (or the bus), carrying every bit, and the host chip's link, carrying the remote
-    bits."""
+    bits. ``tclk_ns``: the clock period, for bandwidths given in Gb/s."""
     bits = np.asarray(bits, dtype=float)
     if not link.modeled:
         return np.zeros_like(bits)
-    on_chip = bits / link.bandwidth_bits_per_cycle if link.bandwidth_bits_per_cycle else np.zeros_like(bits)
+    width = bits_per_cycle(link.bandwidth_bits_per_cycle, link.bandwidth_gbps, tclk_ns)
+    chip_width = bits_per_cycle(link.chip_link_bandwidth_bits_per_cycle, link.chip_link_gbps, tclk_ns)
+    on_chip = bits / width if width else np.zeros_like(bits)
     remote = bits * remote_share(link, m)
-    off_chip = (remote / link.chip_link_bandwidth_bits_per_cycle if link.chip_link_bandwidth_bits_per_cycle
-                else np.zeros_like(remote))
+    off_chip = remote / chip_width if chip_width else np.zeros_like(remote)
     return np.maximum(on_chip, off_chip)

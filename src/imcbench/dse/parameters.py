@@ -26,8 +26,8 @@ from functools import lru_cache
 from pydantic import BaseModel, ValidationError
 
 from imcbench.errors import ImcbenchError
-from imcbench.hardware.config import (MacroConfig, MemoryConfig, OptionsConfig, SystemConfig, TechnologyConfig,
-                                      build_system)
+from imcbench.hardware.config import (InterconnectConfig, MacroConfig, MemoryConfig, OptionsConfig, SystemConfig,
+                                      TechnologyConfig, build_system)
 from imcbench.hardware.presets import paper_system_config
 from imcbench.hardware.system import System
 from imcbench.yamlio import describe_validation_error
@@ -69,7 +69,7 @@ SYNONYMS = {"macros": "n_macros", "count": "n_macros", "adc": "adc_bits", "node"
 MACRO_ALIAS_FIELDS = ("kind", "rows", "cols", "n_macros", "input_bits", "weight_bits", "bits_per_cycle",
                       "adc_bits", "cells_per_mult", "node_nm", "vdd")
 SECTIONS: dict[str, type[BaseModel]] = {"macro": MacroConfig, "technology": TechnologyConfig,
-                                        "options": OptionsConfig}
+                                        "options": OptionsConfig, "interconnect": InterconnectConfig}
 MEMORY_SIZE_KEYS = ("size_bits", "size_bytes", "size_kb", "size_mb")
 
 
@@ -281,7 +281,7 @@ def _path_annotation(path: str):
         model, field = SECTIONS[parts[0]], parts[1]
     else:
         raise ImcbenchError(f"unknown sweep parameter path {path!r}: use macro.FIELD, technology.FIELD, "
-                            "options.FIELD or memories.NAME.FIELD")
+                            "options.FIELD, interconnect.FIELD or memories.NAME.FIELD")
     if field not in model.model_fields:
         close = difflib.get_close_matches(field, list(model.model_fields), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f"; fields: {', '.join(model.model_fields)}"

@@ -147,16 +147,23 @@ class InterconnectConfig(_Strict):
     macros_per_chip: Optional[int] = Field(None, ge=1, le=MAX_MACROS)
     chip_link_pj_per_bit: float = Field(0.0, ge=0)
     chip_link_bandwidth_bits_per_cycle: Optional[float] = Field(None, gt=0)
+    bandwidth_gbps: Optional[float] = Field(None, gt=0)
+    chip_link_gbps: Optional[float] = Field(None, gt=0)
 
     @model_validator(mode="after")
     def _priced(self) -> "InterconnectConfig":
-        if self.topology != "none" and self.pj_per_bit_per_hop == 0 and self.bandwidth_bits_per_cycle is None:
-            raise ValueError(f"topology {self.topology!r} needs pj_per_bit_per_hop and/or bandwidth_bits_per_cycle "
+        for per_cycle, gbps in (("bandwidth_bits_per_cycle", "bandwidth_gbps"),
+                                ("chip_link_bandwidth_bits_per_cycle", "chip_link_gbps")):
+            if getattr(self, per_cycle) is not None and getattr(self, gbps) is not None:
+                raise ValueError(f"give {per_cycle} or {gbps}, not both")
+        bandwidth = self.bandwidth_bits_per_cycle or self.bandwidth_gbps
+        if self.topology != "none" and self.pj_per_bit_per_hop == 0 and bandwidth is None:
+            raise ValueError(f"topology {self.topology!r} needs pj_per_bit_per_hop and/or a bandwidth "
                              "(or use topology: none for ideal links)")
-        chip_given = self.chip_link_pj_per_bit > 0 or self.chip_link_bandwidth_bits_per_cycle is not None
+        chip_given = (self.chip_link_pj_per_bit > 0 or self.chip_link_bandwidth_bits_per_cycle is not None
+                      or self.chip_link_gbps is not None)
         if chip_given and self.macros_per_chip is None:
-            raise ValueError("chip_link_pj_per_bit / chip_link_bandwidth_bits_per_cycle need macros_per_chip "
-                             "(how many macros one chip holds)")
+            raise ValueError("chip link costs need macros_per_chip (how many macros one chip holds)")
         if self.topology == "none" and (self.pj_per_bit_per_hop > 0 or chip_given or self.macros_per_chip):
             raise ValueError("topology is 'none' (ideal links) but link costs are given: set topology to bus or mesh")
         return self

@@ -26,7 +26,7 @@ from imcbench.hardware.system import System
 from imcbench.interconnect import Interconnect, link_cycles, link_energy_per_bit
 from imcbench.macro import MacroParams
 from imcbench.macro import components as cmp
-from imcbench.macro.model import energy_per_cycle, precharge_energy_per_switch
+from imcbench.macro.model import energy_per_cycle, peak, precharge_energy_per_switch
 from imcbench.mapping.placement import Homes
 from imcbench.mapping.space import Candidates
 from imcbench.mapping.traffic import Traffic, layer_traffic, standalone_homes  # noqa: F401 (re-exported)
@@ -86,6 +86,7 @@ class Pricing:
     precharge_per_switch: np.ndarray
     full_adder_pj: np.ndarray
     links: tuple[Interconnect, ...] = ()
+    tclk_ns: np.ndarray | None = None  # (S, 1) clock periods, for link bandwidths given in Gb/s
 
     @property
     def links_modeled(self) -> bool:
@@ -115,7 +116,8 @@ class Pricing:
                        for n in names},
             precharge_per_switch=np.asarray(precharge_energy_per_switch(one)),
             full_adder_pj=np.asarray(cmp.full_adder_energy(tech)) / 1e3,
-            links=tuple(x.interconnect for x in systems))
+            links=tuple(x.interconnect for x in systems),
+            tclk_ns=_clock_periods(one, systems))
 
     def params(self, n: int) -> MacroParams:
         """The macros as MacroParams of shape (S, n) for n candidates."""
@@ -152,6 +154,13 @@ def price(traffic: Traffic, systems: Sequence[System] | Pricing) -> CostArrays:
                       weight_positions=traffic.weight_positions)
 
 
+def _clock_periods(params: MacroParams, systems: Sequence[System]) -> np.ndarray | None:
+    """Clock periods (ns, (S, 1)) when a system gives a link bandwidth in Gb/s; else None (not needed)."""
+    if not any(x.interconnect.bandwidth_gbps or x.interconnect.chip_link_gbps for x in systems):
+        return None
+    return np.asarray(peak(params).t_clk, dtype=float).reshape(len(systems), 1)
+
+
 def _link_energy(traffic: Traffic, pricing: Pricing) -> dict[str, np.ndarray]:
     """Energy of the bits each operand moves over the links, pJ, (systems x candidates) per key."""
     per_bit = [link_energy_per_bit(link, traffic.macros_used) for link in pricing.links]
@@ -182,7 +191,9 @@ def _cycles(traffic: Traffic, pricing: Pricing, s: int, n: int):
     stall_link = np.zeros((s, n))
     if pricing.links_modeled:  # the links are one more roofline next to the memories
         bits = sum(traffic.link_bits.values())
-        links = np.stack([link_cycles(link, bits, traffic.macros_used) for link in pricing.links])
+        tclk = pricing.tclk_ns if pricing.tclk_ns is not None else np.ones((s, 1))
+        links = np.stack([link_cycles(link, bits, traffic.macros_used, float(tclk[k, 0]))
+                          for k, link in enumerate(pricing.links)])
         stall_link = np.maximum(np.maximum(memory, links) - busy, 0.0) - stall_mem
     cycles = busy + stall_w + stall_mem + stall_link
     breakdown = {"ideal": np.full((s, n), traffic.ideal_cycles),
