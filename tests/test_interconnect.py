@@ -245,3 +245,32 @@ def test_bandwidth_in_gbps_uses_the_clock_period():
     tclk = evaluate(Network("one", (FC,)), system).tclk_ns
     bits = INPUT_COPIES_BITS + WEIGHT_BITS + OUTPUT_BITS
     assert narrow.cycles[0] == pytest.approx(ideal.cycle_breakdown["weight_loading"][0] + bits / (0.5 * tclk))
+
+
+@pytest.mark.parametrize("layer", [
+    Layer("conv", "conv", K=48, C=24, OY=10, OX=10, FY=3, FX=3, padding=(1, 1, 1, 1)),
+    Layer("strided", "conv", K=32, C=16, OY=6, OX=6, FY=3, FX=3, stride=(2, 2), padding=(1, 1, 1, 1)),
+    Layer("dw", "depthwise", G=32, OY=8, OX=8, FY=3, FX=3, padding=(1, 1, 1, 1)),
+    Layer("fc", "fc", K=100, C=300, B=3),
+])
+def test_links_add_their_energy_and_nothing_else_on_every_candidate(layer):
+    system = paper_system("dimc", 64, n_macros=8)
+    cand = search_space(layer, system)
+    ideal = evaluate_candidates(layer, system, cand)
+    link = Interconnect("mesh", PJ, macros_per_chip=2, chip_link_pj_per_bit=CHIP_PJ)
+    linked = evaluate_candidates(layer, replace(system, interconnect=link), cand)
+    for key, value in ideal.energy_breakdown.items():
+        assert np.array_equal(linked.energy_breakdown[key], value), key
+    links = {k: v for k, v in linked.energy_breakdown.items() if k.startswith("interconnect.")}
+    assert set(links) == {f"interconnect{chip}.{op}" for chip in ("", ".chip") for op in "IWO"}
+    ok = ideal.feasible
+    assert np.allclose(linked.energy_pj[ok] - ideal.energy_pj[ok], sum(links.values())[ok], rtol=1e-9)
+    assert np.array_equal(linked.cycles[ok], ideal.cycles[ok])  # no bandwidth given: no stall
+    # every weight is written into some macro's cells once at least; every output leaves the macros once
+    hops = mean_on_chip_hops(link, ideal.macros_used)
+    assert np.all(links["interconnect.W"] / (hops * PJ) >= layer.weights * layer.weight_bits * (1 - 1e-9))
+    assert np.all(links["interconnect.O"][ok] / (hops[ok] * PJ)
+                  >= layer.output_elements * layer.out_bits * (1 - 1e-9))
+    # the chip link carries the remote macros' share of the same bits
+    remote = remote_share(link, ideal.macros_used)
+    assert np.allclose(links["interconnect.chip.I"], links["interconnect.I"] / (hops * PJ) * remote * CHIP_PJ)
