@@ -48,8 +48,8 @@ def main() -> None:
             share = result.energy_by_group_pj()["interconnect"] / result.energy_pj
             stall = result.cycle_breakdown.get("interconnect_stall", 0.0)
             macros = sum(layer.mapping["macros_used"] for layer in result.layers) / len(result.layers)
-            print(f"{objective:9s} {network:10s} {label:15s} {result.energy_pj / 1e6:10.3f} {result.latency_ns / 1e3:11.2f} "
-                  f"{100 * share:7.1f}% {stall:15,.0f} {macros:12.2f} {seconds:7.1f}")
+            print(f"{objective:9s} {network:10s} {label:15s} {result.energy_pj / 1e6:10.3f} "
+                  f"{result.latency_ns / 1e3:11.2f} {100 * share:7.1f}% {stall:15,.0f} {macros:12.2f} {seconds:7.1f}")
 
 
 if __name__ == "__main__":

@@ -274,3 +274,13 @@ def test_links_add_their_energy_and_nothing_else_on_every_candidate(layer):
     # the chip link carries the remote macros' share of the same bits
     remote = remote_share(link, ideal.macros_used)
     assert np.allclose(links["interconnect.chip.I"], links["interconnect.I"] / (hops * PJ) * remote * CHIP_PJ)
+
+
+def test_sweeps_can_set_link_parameters():
+    from imcbench.dse.parameters import HardwareBase, build_design, canonical_name
+
+    params = {"kind": "aimc", "rows": 64, "n_macros": 4, canonical_name("interconnect.topology"): "bus",
+              canonical_name("interconnect.pj_per_bit_per_hop"): 0.2}
+    assert build_design(HardwareBase("preset"), params).interconnect == Interconnect("bus", 0.2)
+    with pytest.raises(ImcbenchError, match="interconnect"):
+        canonical_name("interconnect.pj_per_hop")
