@@ -23,8 +23,10 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PlainValidator, ValidationError, field_validator,
+                      model_validator)
 
+from imcbench.celltech import DEFAULT_CELL, list_cells
 from imcbench.errors import ImcbenchError
 from imcbench.hardware import memory_model as mem
 from imcbench.hardware.system import MemoryLevel, System, SystemOptions
@@ -82,6 +84,14 @@ class MacroConfig(_Strict):
     count: int = Field(1, ge=1, le=MAX_MACROS)
     delay_model: Literal["zigzag", "paper"] = "zigzag"
     cells_area_mm2: AutoNonNegative = "auto"
+    cell: str = DEFAULT_CELL  # memory-cell technology (imcbench.celltech), e.g. sram6t, rram, pcm
+
+    @field_validator("cell")
+    @classmethod
+    def _known_cell(cls, value: str) -> str:
+        if value.strip().lower() not in list_cells():
+            raise ValueError(f"unknown cell technology {value!r}; known cells: {', '.join(list_cells())}")
+        return value.strip().lower()
 
 
 class MemoryConfig(_Strict):
@@ -147,7 +157,7 @@ def build_system(config: SystemConfig) -> System:
                       bits_per_cycle=m.bits_per_cycle, adc_bits=None if m.adc_bits == "paper" else m.adc_bits,
                       cells_per_mult=m.cells_per_mult, n_macros=m.count, node_nm=tech.node_nm, vdd=tech.vdd,
                       delay_model=m.delay_model,
-                      cells_area_mm2=None if m.cells_area_mm2 == "auto" else m.cells_area_mm2)
+                      cells_area_mm2=None if m.cells_area_mm2 == "auto" else m.cells_area_mm2, cell=m.cell)
     levels = tuple(_build_level(c, macro, tech) for c in config.memories)
     o = config.options
     cell_write = (_cell_write_estimate(macro, tech) if o.cell_write_pj_per_bit == "auto"

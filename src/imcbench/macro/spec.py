@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from imcbench.celltech import DEFAULT_CELL, CellTechnology, get_cell
 from imcbench.errors import ImcbenchError
 from imcbench.macro import model
 from imcbench.macro.components import adc_bits_paper_rule
@@ -42,8 +43,10 @@ class MacroSpec:
     vdd: float = 0.9
     delay_model: model.DelayModel = "zigzag"
     cells_area_mm2: float | None = None
+    cell: str = DEFAULT_CELL  # memory-cell technology, a name of imcbench.celltech (sram6t, rram, pcm, ...)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "cell", get_cell(self.cell).name)  # raises, listing the cells, on a bad name
         kind = str(self.kind).lower()
         if kind not in MACRO_KINDS:
             raise ImcbenchError(f"macro kind {self.kind!r} is not known; use 'aimc' or 'dimc'")
@@ -76,6 +79,11 @@ class MacroSpec:
         if self.adc_bits is not None:
             return float(self.adc_bits)
         return float(adc_bits_paper_rule(self.bits_per_cycle, self.rows))
+
+    @property
+    def cell_technology(self) -> CellTechnology:
+        """The memory cell of the array (imcbench.celltech)."""
+        return get_cell(self.cell)
 
     @property
     def technology(self) -> Technology:
