@@ -1,0 +1,31 @@
+"""``imcbench study --llm``: the LLM study (:mod:`imcbench.llm_study`), its findings as a table or JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.table import Table
+
+from imcbench.cli.app import console, err_console, print_json
+
+
+def run_llm_study_command(out: Path, *, force: bool, as_json: bool, objective: str = "energy") -> None:
+    """Run the LLM study with its default settings into ``out`` and print the findings."""
+    from imcbench.llm_study import LLMStudySettings, plain, run_llm_study
+
+    progress = (lambda message: None) if as_json else (
+        lambda message: err_console.print(f"[dim]... {message}[/]", highlight=False))
+    result = run_llm_study(LLMStudySettings(objective=objective), out, force=force, progress=progress)
+    if as_json:
+        print_json(plain({"out": str(result.out_dir), "wall_s": result.wall_s,
+                          "findings": [f.to_dict() for f in result.findings]}))
+        return
+    table = Table(title="LLM findings (our numbers)", show_lines=True)
+    table.add_column("verdict", width=22)
+    table.add_column("finding")
+    for f in result.findings:
+        color = {"holds": "green", "does not hold": "red", "tie": "yellow"}.get(f.verdict, "cyan")
+        table.add_row(f"[{color}]{f.verdict}[/]", f.statement)
+    console.print(table)
+    console.print(f"[bold]LLM study done in {result.wall_s:.1f} s[/] ({len(result.table)} points, slowest "
+                  f"evaluation {result.table.eval_s.max():.2f} s). Report: {result.out_dir / 'llm_report.html'}")
