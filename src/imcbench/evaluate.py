@@ -62,7 +62,7 @@ class LayerResult(_Throughput):
     cycle_breakdown: dict[str, float]
 
     def energy_by_group_pj(self) -> dict[str, float]:
-        """Energy in four groups: the macro, weight loading, input traffic, output traffic."""
+        """Energy in groups: the macro, weight loading, input and output traffic, cell leakage."""
         return energy_groups(self.energy_breakdown_pj)
 
     def to_dict(self) -> dict:
@@ -107,7 +107,7 @@ class NetworkResult(_Throughput):
         return _sum_dicts(layer.cycle_breakdown for layer in self.layers)
 
     def energy_by_group_pj(self) -> dict[str, float]:
-        """Energy in four groups: the macro, weight loading, input traffic, output traffic."""
+        """Energy in groups: the macro, weight loading, input and output traffic, cell leakage."""
         return energy_groups(self.energy_breakdown_pj)
 
     def to_dict(self) -> dict:
@@ -131,11 +131,11 @@ class NetworkResult(_Throughput):
         return pd.DataFrame(rows)
 
 
-ENERGY_GROUPS = ("macro", "weights", "inputs", "outputs")
+ENERGY_GROUPS = ("macro", "weights", "inputs", "outputs", "leakage")
 
 
 def energy_groups(breakdown: dict[str, float]) -> dict[str, float]:
-    """An energy breakdown (pJ) summed into the macro, weight loading, input and output traffic."""
+    """An energy breakdown (pJ) summed into the macro, weight loading, input and output traffic, leakage."""
     groups = dict.fromkeys(ENERGY_GROUPS, 0.0)
     for key, value in breakdown.items():
         groups[_group_of(key)] += value
@@ -143,6 +143,8 @@ def energy_groups(breakdown: dict[str, float]) -> dict[str, float]:
 
 
 def _group_of(key: str) -> str:
+    if key.startswith("leakage."):
+        return "leakage"
     if key.startswith("macro."):
         return "macro"
     if key.startswith("weights.") or key.endswith(".W"):

@@ -28,6 +28,7 @@ from pydantic import (BaseModel, ConfigDict, Field, PlainValidator, ValidationEr
 
 from imcbench.celltech import DEFAULT_CELL, list_cells
 from imcbench.errors import ImcbenchError
+from imcbench.hardware import cell_costs
 from imcbench.hardware import memory_model as mem
 from imcbench.hardware.system import MemoryLevel, System, SystemOptions
 from imcbench.macro import MacroSpec
@@ -57,6 +58,7 @@ def _number_or_keyword(value, *, keyword: str, positive: bool = False, allow_non
 
 
 # energies (pJ) and areas (mm2) that may be left to the estimates
+AutoPositive = Annotated[Union[float, Auto], PlainValidator(partial(_number_or_keyword, keyword="auto", positive=True))]
 AutoNonNegative = Annotated[Union[float, Auto], PlainValidator(partial(_number_or_keyword, keyword="auto"))]
 OptionalAutoNonNegative = Annotated[Union[float, Auto, None],
                                     PlainValidator(partial(_number_or_keyword, keyword="auto", allow_none=True))]
@@ -133,7 +135,8 @@ class MemoryConfig(_Strict):
 class OptionsConfig(_Strict):
     partial_sum_bits: int = Field(16, ge=1, le=64)
     cell_write_pj_per_bit: AutoNonNegative = "auto"
-    weight_rows_per_cycle: float = Field(1.0, gt=0)
+    weight_rows_per_cycle: AutoPositive = "auto"  # auto: from the cell (SRAM 1; NVM t_clk / write latency)
+    cell_leakage: bool = False  # charge the cells' leakage over the latency (breakdown 'leakage.cells')
     weights_preloaded: bool = False
     diagonal_mapping: bool = True
     pack_groups: bool = True
@@ -160,10 +163,12 @@ def build_system(config: SystemConfig) -> System:
                       cells_area_mm2=None if m.cells_area_mm2 == "auto" else m.cells_area_mm2, cell=m.cell)
     levels = tuple(_build_level(c, macro, tech) for c in config.memories)
     o = config.options
-    cell_write = (_cell_write_estimate(macro, tech) if o.cell_write_pj_per_bit == "auto"
+    cell_write = (cell_costs.cell_write_pj_per_bit(macro, tech) if o.cell_write_pj_per_bit == "auto"
                   else o.cell_write_pj_per_bit)
+    rows_per_cycle = (cell_costs.weight_rows_per_cycle(macro) if o.weight_rows_per_cycle == "auto"
+                      else o.weight_rows_per_cycle)
     options = SystemOptions(partial_sum_bits=o.partial_sum_bits, cell_write_pj_per_bit=cell_write,
-                            weight_rows_per_cycle=o.weight_rows_per_cycle,
+                            weight_rows_per_cycle=rows_per_cycle, cell_leakage=o.cell_leakage,
                             weights_preloaded=o.weights_preloaded, diagonal_mapping=o.diagonal_mapping,
                             pack_groups=o.pack_groups, activation_placement=o.activation_placement,
                             dimc_multipliers_full_array=o.dimc_multipliers_full_array)
@@ -224,12 +229,6 @@ def _auto_area(kind: str, bits: float, width: float, tech: Technology) -> float:
     if kind == "sram":
         return float(mem.sram_area(bits, width, tech))
     return 0.0  # off-chip
-
-
-def _cell_write_estimate(macro: MacroSpec, tech: Technology) -> float:
-    """Energy per bit written into the IMC cells, pJ: one row write of the array, from the SRAM model."""
-    array_bits = macro.rows * macro.cells_per_mult * macro.cols
-    return float(mem.sram_write_energy(array_bits, macro.cols, tech)) / macro.cols
 
 
 def load_system(path: str | Path) -> System:

@@ -84,6 +84,8 @@ class SystemOptions:
       its whole lifetime; ``adjacent`` only when its sole consumer is the next layer (zigzag-dse's rule).
     * ``pack_groups``: allow several groups of a grouped/depthwise convolution side by side on the array.
     * ``dimc_multipliers_full_array``: charge DIMC multipliers on all rows, as zigzag-dse >= 3.8 does.
+    * ``cell_leakage``: charge the leakage (or refresh) power of the macro's cells over each layer's latency
+      (``leakage.cells``; off by default, as the paper charges none).
     """
 
     partial_sum_bits: int = 16
@@ -94,6 +96,7 @@ class SystemOptions:
     pack_groups: bool = True
     dimc_multipliers_full_array: bool = False
     activation_placement: Literal["liveness", "adjacent"] = "liveness"
+    cell_leakage: bool = False
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,11 @@ from typing import Sequence
 
 import numpy as np
 
+from imcbench.hardware import cell_costs
 from imcbench.hardware.system import System
 from imcbench.macro import MacroParams
 from imcbench.macro import components as cmp
-from imcbench.macro.model import energy_per_cycle, precharge_energy_per_switch
+from imcbench.macro.model import delay_by_component, energy_per_cycle, precharge_energy_per_switch
 from imcbench.mapping.placement import Homes
 from imcbench.mapping.space import Candidates
 from imcbench.mapping.traffic import Traffic, layer_traffic, standalone_homes  # noqa: F401 (re-exported)
@@ -80,13 +81,14 @@ class Pricing:
     bandwidth: dict[str, np.ndarray]  # bits per cycle, all instances
     precharge_per_switch: np.ndarray
     full_adder_pj: np.ndarray
+    leakage_pj_per_cycle: np.ndarray  # cells of all macros x leakage x t_clk; 0 unless options.cell_leakage
 
     @classmethod
     def of(cls, systems: Sequence[System]) -> "Pricing":
         each = [x.macro.params() for x in systems]
         col = lambda values: np.asarray(values, dtype=float)[:, None]  # noqa: E731
         fields = ("weight_cols", "input_bits", "weight_bits", "bits_per_cycle", "adc_bits", "cells_per_mult",
-                  "n_macros", "cells_area_mm2", "rows")
+                  "n_macros", "cells_area_mm2", "rows", "cell_area_ratio", "cell_read_fj")
         macro = {f: col([float(getattr(p, f)) for p in each]) for f in fields}
         tech = Technology(**{f: col([float(np.asarray(getattr(p.tech, f))) for p in each])
                              for f in ("node_nm", "vdd", "vth", "alpha", "analog_node_exponent")})
@@ -104,7 +106,8 @@ class Pricing:
             bandwidth={n: col([level(x, n).bandwidth_bits * x.instances(level(x, n)) for x in systems])
                        for n in names},
             precharge_per_switch=np.asarray(precharge_energy_per_switch(one)),
-            full_adder_pj=np.asarray(cmp.full_adder_energy(tech)) / 1e3)
+            full_adder_pj=np.asarray(cmp.full_adder_energy(tech)) / 1e3,
+            leakage_pj_per_cycle=_leakage_pj_per_cycle(systems, one))
 
     def params(self, n: int) -> MacroParams:
         """The macros as MacroParams of shape (S, n) for n candidates."""
@@ -130,6 +133,8 @@ def price(traffic: Traffic, systems: Sequence[System] | Pricing) -> CostArrays:
         energy[charge.key] = energy.get(charge.key, 0.0) + charge.bits * per_bit
     energy = {k: np.broadcast_to(v, (s, n)) for k, v in energy.items()}
     cycles, cycle_breakdown = _cycles(traffic, pricing, s, n)
+    if np.any(pricing.leakage_pj_per_cycle > 0):
+        energy["leakage.cells"] = cycles * pricing.leakage_pj_per_cycle
     feasible = traffic.feasible
     total = sum(energy.values())
     return CostArrays(energy_pj=np.where(feasible, total, np.inf), cycles=np.where(feasible, cycles, np.inf),
@@ -137,6 +142,15 @@ def price(traffic: Traffic, systems: Sequence[System] | Pricing) -> CostArrays:
                       infeasible_reason=traffic.infeasible_reason, spatial_utilization=traffic.spatial_utilization,
                       rows_used=traffic.rows_used, cols_used=traffic.cols_used, macros_used=traffic.macros_used,
                       weight_positions=traffic.weight_positions)
+
+
+def _leakage_pj_per_cycle(systems: Sequence[System], params: MacroParams) -> np.ndarray:
+    """Leakage (or refresh) energy of every cell of the system per clock, pJ, shape (S, 1); 0 where
+    ``options.cell_leakage`` is off. leakage_pw_per_bit (imcbench.celltech) x cells x t_clk."""
+    t_clk = sum(delay_by_component(params).values())
+    power_pw = np.array([cell_costs.leakage_pw(x.macro) if x.options.cell_leakage else 0.0
+                         for x in systems])[:, None]
+    return power_pw * t_clk * cell_costs.PJ_PER_PW_NS
 
 
 def _cycles(traffic: Traffic, pricing: Pricing, s: int, n: int):
