@@ -19,8 +19,7 @@ DRAM_PJ_PER_BIT = 3.7  # the paper system's DRAM
 
 
 def system(kind="aimc", cell="sram6t", rows=64, count=1):
-    cfg = paper_system_config(kind, rows, n_macros=count)
-    return build_system(cfg.model_copy(update={"macro": cfg.macro.model_copy(update={"cell": cell})}))
+    return build_system(paper_system_config(kind, rows, n_macros=count, cell=cell))
 
 
 def part(result, prefix):

@@ -81,8 +81,9 @@ SMALL = dict(models=("gpt2",), prefill_tokens=32, decode_length=64, batches=(1, 
 
 def test_small_study_writes_its_files(tmp_path):
     result = run_llm_study(LLMStudySettings(**SMALL), tmp_path)
-    # 1 model x 2 phases x 2 batches x 2 kinds x 2 cells x 2 act x act policies
-    assert len(result.table) == 32
+    # 1 model x 2 phases x 2 batches x 3 designs (AIMC SRAM, AIMC RRAM, DIMC SRAM) x 2 act x act policies
+    assert len(result.table) == 24
+    assert list(result.skipped) == ["dimc rram"]  # DIMC computes on digital cells: left out, and said so
     for name in ("llm_results.csv", "llm_break_even.csv", "llm_findings.json", "llm_report.html",
                  "figures/llm_energy_vs_batch.png", "figures/llm_energy_vs_batch.svg"):
         assert (tmp_path / name).exists(), name
@@ -126,6 +127,10 @@ def test_cli_llm(tmp_path):
     hw.write_text("macro: {kind: aimc, rows: 64, cols: 64, cell: unobtainium}\n"
                   "memories:\n  - {name: dram, kind: dram, operands: [W, I, O], size_mb: 100, bandwidth_bits: 64}\n")
     assert_user_error(run_cli("llm", "gpt2:decode:L=8", "-H", str(hw)), "unobtainium")
+    assert_user_error(run_cli("llm", "gpt2:decode:L=8", "-H", "paper-aimc-64", "--cell", "unobtainium"),
+                      "unobtainium")
+    rram = run_cli("llm", "gpt2:decode:L=64", "-H", "paper-aimc-64", "--cell", "rram", "--json").json()
+    assert (rram["cell"], rram["regime"]) == ("rram", "reprogrammed") and rram["lifetime_years"] < 1
 
 
 def test_cli_study_llm_keeps_an_existing_study(tmp_path):

@@ -48,7 +48,6 @@ from imcbench.workload.llm import LLMWorkload
 ActAct = Literal["array", "aimc_write", "dimc_write", "digital_unit", "digital_core"]
 ACT_ACT_POLICIES = ("array", "aimc_write", "dimc_write", "digital_unit", "digital_core")
 KV_PLACEMENTS = ("dram", "sram", "imc")
-DEFAULT_CELL = "sram6t"
 
 # -- digital engines for act x act matmuls ---------------------------------------------------------
 DIGITAL_UNIT_MACS_PER_CYCLE = 256  # MACs/cycle: a 16 x 16 MAC array (assumption, a user parameter)
@@ -58,6 +57,7 @@ DIGITAL_CORE_PJ_PER_MAC = 70.0 / 16  # pJ per 8-bit MAC: ~70 pJ per instruction 
 DIGITAL_CORE_MACS_PER_CYCLE = 16  # MACs/cycle: one 128-bit SIMD MAC per cycle (16 x 8-bit lanes)
 DIGITAL_CORE_AREA_MM2 = 0.5  # mm2: a small in-order application core with SIMD at 28 nm (assumption)
 SECONDS_PER_YEAR = 365.25 * 24 * 3600
+DIMC_COMPANION_CELL = "sram6t"  # a DIMC macro computes on digital (SRAM) cells
 
 
 @dataclass(frozen=True)
@@ -162,20 +162,13 @@ class LLMResult:
 
 # -- cells --------------------------------------------------------------------------------------------
 def cell_name(system: System) -> str:
-    """The IMC cell technology of the system's macros (``macro.cell``; SRAM before cells existed)."""
-    return getattr(system.macro, "cell", DEFAULT_CELL)
+    """The memory-cell technology of the system's macros (``macro.cell``)."""
+    return system.macro.cell
 
 
 def cell_endurance(system: System) -> float:
     """Write cycles a cell survives (inf for SRAM), from :mod:`imcbench.celltech`."""
-    name = cell_name(system)
-    try:
-        from imcbench.celltech import get_cell
-    except ImportError:  # cell technologies not available: only SRAM is known
-        if name.startswith("sram"):
-            return math.inf
-        raise ImcbenchError(f"cell {name!r} is not known (no cell technology data)") from None
-    return float(get_cell(name).endurance_writes)
+    return float(system.macro.cell_technology.endurance_writes)
 
 
 def is_volatile(system: System) -> bool:
@@ -268,8 +261,7 @@ class _ActActEngine:
         macro_system = None
         if policy.act_act in ("array", "aimc_write", "dimc_write"):
             kind = system.macro.kind if policy.act_act == "array" else policy.act_act.split("_")[0]
-            macro_system = system if kind == system.macro.kind else system.with_macro(
-                kind=kind, bits_per_cycle=None, adc_bits=None, n_macros=1)
+            macro_system = system if kind == system.macro.kind else companion_system(system, kind)
         engine = cls(system, policy, workload, objective, macro_system)
         if policy.kv_cache == "imc":
             engine.kv_cell_bits = float(workload.kv_cache_elements * workload.network.layers[0].act_bits)
@@ -379,6 +371,24 @@ class _ActActEngine:
             one = replace(macro, n_macros=1).evaluate().area_mm2
             extra["kv_cache.imc_macros"] = math.ceil(kv_bits / per_macro_bits) * one
         return extra
+
+
+def with_cell(system: System, cell: str) -> System:
+    """``system`` with another memory cell: the macro's cell and the weight-write energy and write speed
+    it sets (:mod:`imcbench.hardware.cell_costs`). An unknown cell raises, listing the known ones."""
+    from imcbench.hardware import cell_costs
+
+    changed = system.with_macro(cell=cell)
+    return changed.with_options(cell_write_pj_per_bit=cell_costs.cell_write_pj_per_bit(changed.macro),
+                                weight_rows_per_cycle=cell_costs.weight_rows_per_cycle(changed.macro))
+
+
+def companion_system(system: System, kind: str) -> System:
+    """One macro of ``kind`` with the system's geometry and memories, for the act x act matmuls. A DIMC
+    companion computes on SRAM cells (DIMC needs digital cells); an AIMC one keeps the system's cell."""
+    cell = system.macro.cell if kind == "aimc" or system.macro.cell_technology.is_sram else DIMC_COMPANION_CELL
+    macro = replace(system.macro, kind=kind, bits_per_cycle=None, adc_bits=None, n_macros=1, cell=cell)
+    return with_cell(replace(system, macro=macro), cell)
 
 
 def digital_mac_energy_pj(act_bits: int, weight_bits: int, tech) -> float:

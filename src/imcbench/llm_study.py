@@ -71,8 +71,7 @@ class LLMStudySettings:
             raise ImcbenchError("batches must be >= 1")
 
     def system(self, kind: str, cell: str):
-        cfg = paper_system_config(kind, self.rows)
-        return build_system(cfg.model_copy(update={"macro": cfg.macro.model_copy(update={"cell": cell})}))
+        return build_system(paper_system_config(kind, self.rows, cell=cell))
 
     def workloads(self, model: str, batch: int):
         config = builtin_llm(model)
@@ -85,7 +84,7 @@ class LLMStudySettings:
 # --- the grid ------------------------------------------------------------------------------------
 def llm_table(settings: LLMStudySettings, progress: Callable[[str], None] = lambda m: None) -> pd.DataFrame:
     """One row per model x phase x batch x kind x cell x act x act policy, with the evaluation's wall time."""
-    systems = {(k, c): settings.system(k, c) for k in KINDS for c in settings.cells}
+    systems, _ = study_systems(settings)
     rows = []
     for model in settings.models:
         progress(f"LLM study: {model}")
@@ -107,12 +106,25 @@ def llm_table(settings: LLMStudySettings, progress: Callable[[str], None] = lamb
     return pd.DataFrame(rows)
 
 
-LLM_GROUPS = ("weights", "kv_cache", "act_act", "macro", "activations")
+def study_systems(settings: LLMStudySettings) -> tuple[dict, dict[str, str]]:
+    """The (kind, cell) systems of the grid, and the combinations left out with the reason (a DIMC macro
+    computes on digital cells only: DIMC with RRAM or PCM is not a modeled design)."""
+    systems, skipped = {}, {}
+    for kind in KINDS:
+        for cell in settings.cells:
+            try:
+                systems[(kind, cell)] = settings.system(kind, cell)
+            except ImcbenchError as exc:
+                skipped[f"{kind} {cell}"] = str(exc)
+    return systems, skipped
+
+
+LLM_GROUPS = ("weights", "kv_cache", "act_act", "macro", "activations", "leakage")
 
 
 def llm_energy_groups(result) -> dict[str, float]:
-    """A step's energy in five groups: weight (re)loading, KV-cache traffic and writes, act x act engines,
-    the macros' compute, activation traffic (inputs and outputs), pJ."""
+    """A step's energy in groups: weight (re)loading, KV-cache traffic and writes, act x act engines, the
+    macros' compute, activation traffic (inputs and outputs), cell leakage (when modeled), pJ."""
     groups = dict.fromkeys(LLM_GROUPS, 0.0)
     for key, value in result.result.energy_breakdown_pj.items():
         if key.startswith("weights.") or key.endswith(".W"):
@@ -123,6 +135,8 @@ def llm_energy_groups(result) -> dict[str, float]:
             groups["act_act"] += value
         elif key.startswith("macro."):
             groups["macro"] += value
+        elif key.startswith("leakage."):
+            groups["leakage"] += value
         else:
             groups["activations"] += value
     return groups
@@ -348,6 +362,7 @@ class LLMStudyResult:
     findings: list[LLMFinding]
     wall_s: float
     figures: list[str]
+    skipped: dict[str, str]
 
 
 def run_llm_study(settings: LLMStudySettings, out: Path, *, force: bool = False,
@@ -363,18 +378,20 @@ def run_llm_study(settings: LLMStudySettings, out: Path, *, force: bool = False,
     progress("LLM study: batch sweep for the break-even batch")
     sweep = break_even_table(settings)
     found = llm_findings(table, sweep)
+    skipped = study_systems(settings)[1]
     wall = time.perf_counter() - start
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "llm_results.csv", index=False)
     sweep.to_csv(out / "llm_break_even.csv", index=False)
     (out / "llm_findings.json").write_text(json.dumps(
-        plain({"settings": settings.to_dict(), "wall_s": wall, "findings": [f.to_dict() for f in found]}),
+        plain({"settings": settings.to_dict(), "wall_s": wall, "findings": [f.to_dict() for f in found],
+               "skipped_designs": skipped}),
         indent=2))
     progress("LLM study: figures")
     from imcbench.report.llm_report import write_llm_report
 
-    figures = write_llm_report(out, settings, table, sweep, found, wall)
-    return LLMStudyResult(out, table, sweep, found, wall, figures)
+    figures = write_llm_report(out, settings, table, sweep, found, wall, skipped)
+    return LLMStudyResult(out, table, sweep, found, wall, figures, skipped)
 
 
 def plain(value):

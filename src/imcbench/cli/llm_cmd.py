@@ -24,6 +24,8 @@ def llm_command(
                                 help="where Q K^T and scores V run: array, aimc_write, dimc_write, digital_unit, "
                                      "digital_core"),
     kv_cache: str = typer.Option("dram", "--kv-cache", help="where the KV cache lives: dram, sram or imc"),
+    cell: Optional[str] = typer.Option(None, "--cell", help="replace the macros' memory cell (sram6t, rram, pcm, ...) "
+                                                            "with its write energy and write time"),
     token_rate: Optional[float] = typer.Option(None, "--token-rate",
                                                help="tokens/s for the cells' lifetime (default: the evaluated rate)"),
     objective: str = typer.Option("energy", "--objective", help="mapper objective: energy, latency or edp"),
@@ -31,7 +33,7 @@ def llm_command(
 ) -> None:
     """Energy per token, tokens/s, area, weights regime, KV-cache share and cell lifetime of one LLM step."""
     from imcbench.hardware import load_system
-    from imcbench.llm_eval import LLMPolicy, evaluate_llm
+    from imcbench.llm_eval import LLMPolicy, evaluate_llm, with_cell
     from imcbench.llm_study import plain
     from imcbench.workload.llm import load_llm_workload
 
@@ -41,6 +43,8 @@ def llm_command(
         raise ImcbenchError(f"{workload!r} is not an LLM workload; use MODEL:PHASE[:L=..|N=..][:B=..] "
                             "(e.g. gpt2:decode:L=1024) or a YAML file with an 'llm:' mapping")
     system = load_system(hardware)
+    if cell is not None:
+        system = with_cell(system, cell)
     start = time.perf_counter()
     result = evaluate_llm(work, system, policy, objective)
     elapsed = time.perf_counter() - start
@@ -63,3 +67,4 @@ def llm_command(
     for key, value in rows:
         table.add_row(key, value)
     console.print(table)
+

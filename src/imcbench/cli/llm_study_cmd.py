@@ -18,7 +18,8 @@ def run_llm_study_command(out: Path, *, force: bool, as_json: bool, objective: s
     result = run_llm_study(LLMStudySettings(objective=objective), out, force=force, progress=progress)
     if as_json:
         print_json(plain({"out": str(result.out_dir), "wall_s": result.wall_s,
-                          "findings": [f.to_dict() for f in result.findings]}))
+                          "findings": [f.to_dict() for f in result.findings],
+                          "skipped_designs": result.skipped}))
         return
     table = Table(title="LLM findings (our numbers)", show_lines=True)
     table.add_column("verdict", width=22)
@@ -27,5 +28,7 @@ def run_llm_study_command(out: Path, *, force: bool, as_json: bool, objective: s
         color = {"holds": "green", "does not hold": "red", "tie": "yellow"}.get(f.verdict, "cyan")
         table.add_row(f"[{color}]{f.verdict}[/]", f.statement)
     console.print(table)
+    for design, reason in result.skipped.items():
+        console.print(f"[yellow]design left out:[/] {design}: {reason}")
     console.print(f"[bold]LLM study done in {result.wall_s:.1f} s[/] ({len(result.table)} points, slowest "
                   f"evaluation {result.table.eval_s.max():.2f} s). Report: {result.out_dir / 'llm_report.html'}")

@@ -17,7 +17,7 @@ from imcbench.report.html import Section, escape, write
 CELL_COLORS = {"sram6t": "#1f77b4", "sram8t": "#17becf", "rram": "#d62728", "pcm": "#ff7f0e", "fefet": "#9467bd",
                "mram": "#8c564b", "gain_cell_edram": "#2ca02c"}
 GROUP_COLORS = {"weights": "#d62728", "kv_cache": "#ff7f0e", "act_act": "#9467bd", "macro": "#1f77b4",
-                "activations": "#7f7f7f"}
+                "activations": "#7f7f7f", "leakage": "#2ca02c"}
 
 
 def energy_vs_batch_figure(sweep: pd.DataFrame) -> FigureSpec:
@@ -70,8 +70,8 @@ SUMMARY_COLUMNS = ("model", "phase", "batch", "kind", "cell", "act_act", "regime
                    "worst_sqnr_db", "eval_s")
 
 
-def write_llm_report(out: Path, settings, table: pd.DataFrame, sweep: pd.DataFrame, findings, wall_s: float
-                     ) -> list[str]:
+def write_llm_report(out: Path, settings, table: pd.DataFrame, sweep: pd.DataFrame, findings, wall_s: float,
+                     skipped: dict[str, str] | None = None) -> list[str]:
     """Write the figures (PNG, SVG) and ``llm_report.html`` into ``out``; returns the figure keys."""
     figures = [energy_vs_batch_figure(sweep)]
     first_model, policy = table.model.iloc[0], table.act_act.iloc[0]
@@ -93,7 +93,8 @@ def write_llm_report(out: Path, settings, table: pd.DataFrame, sweep: pd.DataFra
             "wall time of one evaluation.")], [], [("LLM study", summary)]),
         Section("Not modeled", [escape("Embedding lookups, layer norms, softmax, activation functions, rotary "
                                        "embeddings and residual adds carry no MACs here and are left out; the "
-                                       "prefill computes the whole N x N score matrix (masked dense kernel).")]),
+                                       "prefill computes the whole N x N score matrix (masked dense kernel).")]
+                + [escape(f"Design left out: {k}: {v}") for k, v in (skipped or {}).items()]),
     ]
     intro = (f"<p class='note'>{escape(f'LLM study of {len(table)} points and a batch sweep of {len(sweep)} in {wall_s:.1f} s.')}</p>")
     write(out / "llm_report.html", "imcbench: LLMs on AIMC and DIMC", sections, intro)
