@@ -72,7 +72,7 @@ def test_break_even_batch():
     assert break_even_batch(sweep_of({1: 40.0, 4: 30.0, 16: 20.0}, dimc), "decode", "rram") is None
     found = llm_findings(pd.DataFrame([row("aimc", "sram6t", 1.0), row("dimc", "sram6t", 1.0)]),
                          sweep_of({1: 40.0, 4: 30.0}, {1: 10.0, 4: 10.0}))
-    assert "not within batch 4" in finding(found, "break_even.decode").verdict
+    assert "not within batch 4" in finding(found, "break_even.decode.array").verdict
 
 
 SMALL = dict(models=("gpt2",), prefill_tokens=32, decode_length=64, batches=(1, 4), cells=("sram6t", "rram"),
@@ -89,7 +89,8 @@ def test_small_study_writes_its_files(tmp_path):
         assert (tmp_path / name).exists(), name
     data = json.loads((tmp_path / "llm_findings.json").read_text())  # strict JSON (no Infinity)
     keys = {f["key"] for f in data["findings"]}
-    assert {"aimc_beats_dimc.decode.array.b1", "break_even.decode", "aimc_sqnr"} <= keys
+    assert {"aimc_beats_dimc.decode.array.b1", "break_even.decode.array", "break_even.decode.digital_unit",
+            "aimc_sqnr"} <= keys
     table = result.table
     # energy per token is the step's energy over its tokens (prefill: N x B)
     prefill = table[(table.phase == "prefill") & (table.batch == 4)].iloc[0]

@@ -161,22 +161,23 @@ def worst_sqnr_db(network, system, act_act: str) -> float:
 
 
 def break_even_table(settings: LLMStudySettings) -> pd.DataFrame:
-    """Energy per token of decode and prefill against the batch, for AIMC with each cell and DIMC on SRAM
-    (the first act x act policy), on ``settings.break_even_model``."""
+    """Energy per token of decode and prefill against the batch, for AIMC with each cell and DIMC on SRAM,
+    under each act x act policy, on ``settings.break_even_model``."""
     config = builtin_llm(settings.break_even_model)
-    policy = LLMPolicy(settings.act_act[0], settings.kv_cache)
     designs = [("aimc", c) for c in settings.cells] + [("dimc", "sram6t")]
     systems = {d: settings.system(*d) for d in designs}
     rows = []
-    for batch in settings.break_even_batches:
-        for phase, work in (("prefill", llm_prefill(config, settings.prefill_tokens, batch)),
-                            ("decode", llm_decode(config, settings.decode_length, batch))):
-            for (kind, cell), system in systems.items():
-                r = evaluate_llm(work, system, policy, settings.objective)
-                rows.append({"model": config.name, "phase": phase, "batch": batch, "kind": kind, "cell": cell,
-                             "act_act": policy.act_act, "energy_per_token_uj": r.energy_per_token_uj,
-                             "tokens_per_s": r.tokens_per_s, "weight_load_share": r.weight_load_share,
-                             "lifetime_years": r.lifetime_years})
+    for act_act in settings.act_act:
+        policy = LLMPolicy(act_act, settings.kv_cache)
+        for batch in settings.break_even_batches:
+            for phase, work in (("prefill", llm_prefill(config, settings.prefill_tokens, batch)),
+                                ("decode", llm_decode(config, settings.decode_length, batch))):
+                for (kind, cell), system in systems.items():
+                    r = evaluate_llm(work, system, policy, settings.objective)
+                    rows.append({"model": config.name, "phase": phase, "batch": batch, "kind": kind, "cell": cell,
+                                 "act_act": act_act, "energy_per_token_uj": r.energy_per_token_uj,
+                                 "tokens_per_s": r.tokens_per_s, "weight_load_share": r.weight_load_share,
+                                 "kv_cache_share": r.kv_cache_share, "lifetime_years": r.lifetime_years})
     return pd.DataFrame(rows)
 
 
@@ -340,16 +341,18 @@ def _sqnr_finding(table) -> LLMFinding:
 
 def _break_even_findings(sweep: pd.DataFrame) -> list[LLMFinding]:
     out = []
-    for phase in ("decode", "prefill"):
-        numbers = {}
-        for cell in dict.fromkeys(sweep[sweep.kind == "aimc"].cell):
-            batch = break_even_batch(sweep, phase, cell)
-            numbers[cell] = batch
-        text = ", ".join(f"{c}: {'batch ' + str(b) if b else 'not within batch ' + str(int(sweep.batch.max()))}"
-                         for c, b in numbers.items())
-        out.append(LLMFinding(f"break_even.{phase}", f"Smallest batch at which AIMC (cells reprogrammed every "
-                              f"batch) costs no more energy per token than DIMC on SRAM, {sweep.model.iloc[0]} "
-                              f"{phase}", text, numbers))
+    if "act_act" not in sweep:
+        sweep = sweep.assign(act_act="array")
+    for policy, by_policy in sweep.groupby("act_act", sort=False):
+        for phase in ("decode", "prefill"):
+            numbers = {cell: break_even_batch(by_policy, phase, cell)
+                       for cell in dict.fromkeys(by_policy[by_policy.kind == "aimc"].cell)}
+            largest = int(by_policy.batch.max())
+            text = ", ".join(f"{c}: {'batch ' + str(b) if b else 'not within batch ' + str(largest)}"
+                             for c, b in numbers.items())
+            out.append(LLMFinding(f"break_even.{phase}.{policy}", f"Smallest batch at which AIMC (cells "
+                                  f"reprogrammed every batch) costs no more energy per token than DIMC on SRAM, "
+                                  f"{by_policy.model.iloc[0]} {phase}, act x act: {policy}", text, numbers))
     return out
 
 

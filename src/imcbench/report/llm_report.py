@@ -27,7 +27,9 @@ def energy_vs_batch_figure(sweep: pd.DataFrame) -> FigureSpec:
                       caption="Solid: decode; dashed: prefill. AIMC lines fall with the batch as one weight "
                               "(re)load is shared by the batch; the break-even batch is where an AIMC line meets "
                               "the DIMC SRAM line.")
-    for (kind, cell), sub in sweep.groupby(["kind", "cell"], sort=False):
+    policy = sweep.act_act.iloc[-1]  # the last policy: act x act off the array when the defaults are used
+    spec.title += f" (act x act: {policy})"
+    for (kind, cell), sub in sweep[sweep.act_act == policy].groupby(["kind", "cell"], sort=False):
         for phase in ("decode", "prefill"):
             part = sub[sub.phase == phase].sort_values("batch")
             color = PALETTE["dimc"] if kind == "dimc" else CELL_COLORS.get(cell)
