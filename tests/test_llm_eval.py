@@ -136,3 +136,22 @@ def test_lifetime():
 def test_bad_policy(kwargs, needle):
     with pytest.raises(ImcbenchError, match=needle):
         LLMPolicy(**kwargs)
+
+
+def test_kv_writes_wear_the_cells_they_land_in():
+    work = llm_decode(TINY, 32)
+    rram = system(cell="rram")
+    rate = dict(token_rate=10.0)
+    weights_only = evaluate_llm(work, rram, LLMPolicy("digital_unit", "dram", **rate))
+    on_sram_companion = evaluate_llm(work, rram, LLMPolicy("dimc_write", "dram", **rate))
+    in_the_array = evaluate_llm(work, rram, LLMPolicy("array", "dram", **rate))
+    # a DIMC companion computes on SRAM cells: the KV writes wear nothing, the RRAM sees the weights only
+    assert on_sram_companion.lifetime_years == pytest.approx(weights_only.lifetime_years)
+    # written into the RRAM array itself, the whole KV cache of every layer adds to the weights' writes
+    kv_bits = work.kv_cache_elements * 8
+    ratio = (work.network.total_weights * 8 + kv_bits) / (work.network.total_weights * 8)
+    assert weights_only.lifetime_years / in_the_array.lifetime_years == pytest.approx(ratio, rel=0.05)
+    # kept in KV macros, only the new token's entries are written, into cells of their own
+    kv = evaluate_llm(work, rram, LLMPolicy("array", "imc", **rate))
+    population = {name: (written, cells) for name, written, cells, _ in kv.wear}
+    assert population["kv macros"] == pytest.approx((kv_bits / 32, kv_bits))

@@ -102,9 +102,8 @@ class LLMResult:
     weight_capacity: int  # weights the macros hold at once
     weight_load_pj: float  # DRAM reads of weights + their writes into the cells
     kv_cache_pj: float
-    cell_bits_written: float  # per step: weights and KV entries written into IMC cells
-    cell_bits: float  # IMC cells of the system (weights + KV macros)
-    endurance_writes: float
+    wear: tuple[tuple[str, float, float, float], ...]  # per cell population: (name, bits written per step,
+    # cells, endurance in writes): the weight macros, a companion macro, the KV macros
     extra_area_mm2: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -136,14 +135,19 @@ class LLMResult:
         return self.kv_cache_pj / self.energy_pj if self.energy_pj > 0 else 0.0
 
     @property
+    def cell_bits_written(self) -> float:
+        """Bits written into IMC cells per step, all cell populations."""
+        return float(sum(written for _, written, _, _ in self.wear))
+
+    @property
     def lifetime_years(self) -> float:
-        """Years until the most written cell reaches its endurance at the policy's token rate (inf: no
-        wear, volatile cells or nothing written per step). Writes spread evenly over the cells."""
-        if not math.isfinite(self.endurance_writes) or self.cell_bits_written <= 0:
-            return math.inf
+        """Years until the most worn cell population reaches its endurance at the policy's token rate (inf:
+        volatile cells or nothing written per step). Writes spread evenly over a population's cells."""
         rate = self.policy.token_rate or self.tokens_per_s
-        writes_per_cell_per_s = self.cell_bits_written / self.cell_bits * rate / self.workload.tokens
-        return self.endurance_writes / writes_per_cell_per_s / SECONDS_PER_YEAR
+        years = [endurance / (written / cells * rate / self.workload.tokens) / SECONDS_PER_YEAR
+                 for _, written, cells, endurance in self.wear
+                 if written > 0 and cells > 0 and math.isfinite(endurance)]
+        return min(years, default=math.inf)
 
     def to_dict(self) -> dict:
         w = self.workload
@@ -155,6 +159,7 @@ class LLMResult:
                 "area_mm2": self.area_mm2, "weight_load_share": self.weight_load_share,
                 "kv_cache_share": self.kv_cache_share, "weight_capacity": self.weight_capacity,
                 "weights": w.network.total_weights, "cell_bits_written": self.cell_bits_written,
+                "wear": [dict(zip(("cells", "bits_written", "cell_bits", "endurance"), p)) for p in self.wear],
                 "lifetime_years": self.lifetime_years, "extra_area_mm2": dict(self.extra_area_mm2),
                 "energy_breakdown_pj": dict(self.result.energy_breakdown_pj),
                 "not_modeled": list(w.not_modeled)}
@@ -225,13 +230,13 @@ def evaluate_llm(workload: LLMWorkload, system: System, policy: LLMPolicy | None
     weight_pj = sum(v for k, v in breakdown.items() if k.startswith("weights.") or k.endswith(".W"))
     kv_pj = sum(v for k, v in breakdown.items() if k.startswith("kv_cache."))
     constant = [r for layer, r in zip(network, base.layers) if layer.weight_is_constant]
-    written = _weight_bits_written(constant, system, regime) + engine.cell_bits_written(network)
-    cell_bits = float(weight_capacity(system) * system.macro.weight_bits) + engine.kv_cell_bits
+    weight_cells = float(weight_capacity(system) * system.macro.weight_bits)
+    wear = [("weight macros", _weight_bits_written(constant, system, regime), weight_cells, cell_endurance(system))]
+    wear = engine.wear(network, wear)
     return LLMResult(workload=workload, policy=policy, kind=system.macro.kind, cell=cell_name(system),
                      regime=regime, result=result,
                      weight_capacity=weight_capacity(system), weight_load_pj=float(weight_pj),
-                     kv_cache_pj=float(kv_pj), cell_bits_written=written, cell_bits=cell_bits,
-                     endurance_writes=cell_endurance(system), extra_area_mm2=extra)
+                     kv_cache_pj=float(kv_pj), wear=tuple(wear), extra_area_mm2=extra)
 
 
 def _weight_bits_written(layers: list[LayerResult], system: System, regime: str) -> float:
@@ -341,13 +346,23 @@ class _ActActEngine:
         return ({key: layer.macs * per_mac, f"{key}.operands": operands}, layer.macs / rate, f"act x act on {name}")
 
     # -- bookkeeping ---------------------------------------------------------------------------------
-    def cell_bits_written(self, network) -> float:
-        """KV bits written into IMC cells per step, summed over the act x act layers."""
+    def wear(self, network, populations: list) -> list:
+        """``populations`` with the KV bits this step writes into IMC cells: into the computing macros
+        (the system's own: shared with the weights; a companion: its own cells) or into the KV macros."""
         if self.macro_system is None:
-            return 0.0
+            return populations
         share = self._new_fraction() if self.policy.kv_cache == "imc" else 1.0
-        return sum(layer.weight_operand_elements * layer.weight_bits * share
+        bits = sum(layer.weight_operand_elements * layer.weight_bits * share
                    for layer in network if not layer.weight_is_constant)
+        endurance = cell_endurance(self.macro_system)
+        if self.policy.kv_cache == "imc":
+            return populations + [("kv macros", bits, self.kv_cell_bits, endurance)]
+        if self.macro_system is self.system:
+            name, written, cells, _ = populations[0]
+            return [(name, written + bits, cells, endurance)] + populations[1:]
+        macro = self.macro_system.macro
+        cells = float(macro.rows * macro.weight_cols * macro.cells_per_mult * macro.weight_bits)
+        return populations + [("companion macro", bits, cells, endurance)]
 
     def extra_area_mm2(self) -> dict[str, float]:
         """Area the policy adds to the system: companion macro, digital engine, KV SRAM banks or macros."""
