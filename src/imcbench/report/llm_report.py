@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from imcbench.report.figspec import PALETTE, FigureSpec, Series, save_static
+from imcbench.report.figspec import FigureSpec, Series, save_static
 from imcbench.report.html import Section, escape, write
 
 CELL_COLORS = {"sram6t": "#1f77b4", "sram8t": "#17becf", "rram": "#d62728", "pcm": "#ff7f0e", "fefet": "#9467bd",
                "mram": "#8c564b", "gain_cell_edram": "#2ca02c"}
+DIMC_COLOR = "#000000"  # DIMC lines in black, AIMC ones in their cell's color
 GROUP_COLORS = {"weights": "#d62728", "kv_cache": "#ff7f0e", "act_act": "#9467bd", "macro": "#1f77b4",
                 "activations": "#7f7f7f", "leakage": "#2ca02c"}
 
@@ -32,9 +33,10 @@ def energy_vs_batch_figure(sweep: pd.DataFrame) -> FigureSpec:
     for (kind, cell), sub in sweep[sweep.act_act == policy].groupby(["kind", "cell"], sort=False):
         for phase in ("decode", "prefill"):
             part = sub[sub.phase == phase].sort_values("batch")
-            color = PALETTE["dimc"] if kind == "dimc" else CELL_COLORS.get(cell)
+            color = DIMC_COLOR if kind == "dimc" else CELL_COLORS.get(cell)
             spec.series.append(Series(f"{kind.upper()} {cell} {phase}", list(part.batch),
-                                      list(part.energy_per_token_uj), color=color, dash=phase == "prefill"))
+                                      list(part.energy_per_token_uj), color=color, dash=phase == "prefill",
+                                      marker="s" if kind == "dimc" else "o"))
     return spec
 
 
@@ -62,7 +64,7 @@ def tokens_energy_figure(table: pd.DataFrame) -> FigureSpec:
     for (kind, cell), sub in table.groupby(["kind", "cell"], sort=False):
         text = [f"{r.model} {r.phase} b{r.batch} {r.act_act}" for r in sub.itertuples()]
         spec.series.append(Series(f"{kind.upper()} {cell}", list(sub.energy_per_token_uj), list(sub.tokens_per_s),
-                                  kind="scatter", color=CELL_COLORS.get(cell),
+                                  kind="scatter", color=DIMC_COLOR if kind == "dimc" else CELL_COLORS.get(cell),
                                   marker="o" if kind == "aimc" else "s", text=text))
     return spec
 
