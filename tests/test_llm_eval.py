@@ -155,3 +155,39 @@ def test_kv_writes_wear_the_cells_they_land_in():
     kv = evaluate_llm(work, rram, LLMPolicy("array", "imc", **rate))
     population = {name: (written, cells) for name, written, cells, _ in kv.wear}
     assert population["kv macros"] == pytest.approx((kv_bits / 32, kv_bits))
+
+
+def test_policy_from_the_hardware_yaml(tmp_path):
+    from imcbench.evaluate import evaluate
+    from imcbench.hardware import load_system
+    from imcbench.workload import load_workload
+
+    path = tmp_path / "hw.yaml"
+    path.write_text("macro: {kind: aimc, rows: 64, cols: 64}\n"
+                    "memories:\n"
+                    "  - {name: l2, kind: sram, operands: [I, O], size_kb: 64, bandwidth_bits: 512}\n"
+                    "  - {name: dram, kind: dram, operands: [W, I, O], size_mb: 100, bandwidth_bits: 64}\n"
+                    "options: {act_act: digital_unit, kv_cache: sram}\n")
+    sys_ = load_system(path)
+    work = llm_decode(TINY, 16)
+    from_options = evaluate_llm(work, sys_)
+    explicit = evaluate_llm(work, sys_, LLMPolicy("digital_unit", "sram"))
+    assert (from_options.policy.act_act, from_options.policy.kv_cache) == ("digital_unit", "sram")
+    assert from_options.energy_pj == pytest.approx(explicit.energy_pj)
+    assert "kv_cache.sram_banks" in from_options.extra_area_mm2
+    # the plain network evaluation does not model these options: it says so instead of ignoring them
+    with pytest.raises(ImcbenchError, match="only LLM steps"):
+        evaluate(load_workload("bert_tiny"), sys_)
+    evaluate(load_workload("resnet8"), sys_)  # no attention layers: nothing to refuse
+
+
+def test_leakage_of_act_act_layers_when_charged():
+    work = llm_decode(TINY, 32)
+    on = system(cell="sram6t").with_options(cell_leakage=True)
+    r = evaluate_llm(work, on, LLMPolicy("digital_unit", "dram"))
+    from imcbench.hardware import cell_costs
+
+    for layer in r.result.layers:
+        if layer.kind == "attention":
+            expected = cell_costs.leakage_pw(on.macro) * layer.latency_cycles * layer.tclk_ns * 1e-9
+            assert layer.energy_breakdown_pj["leakage.cells"] == pytest.approx(expected)

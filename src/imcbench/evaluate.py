@@ -187,6 +187,7 @@ def evaluate_many(network: Network | str | Path, systems: Sequence[System],
     groups: dict[tuple, list[int]] = {}
     for i, system in enumerate(systems):
         _check_preloaded_weights(network, system)
+        _check_llm_options(network, system)
         groups.setdefault(structure_key(system), []).append(i)
     for members in groups.values():
         group = [systems[i] for i in members]
@@ -229,6 +230,16 @@ def _layer_result(m: LayerMapping, tclk_ns: float, area_mm2: float) -> LayerResu
                        mapping=m.mapping.to_dict() | {"macros_used": m.macros_used,
                                                       "candidates": m.candidates_evaluated},
                        energy_breakdown_pj=m.energy_breakdown_pj, cycle_breakdown=m.cycle_breakdown)
+
+
+def _check_llm_options(network: Network, system: System) -> None:
+    """The act x act and KV-cache options are modeled by LLM steps only: say so rather than ignore them."""
+    o = system.options
+    if (o.act_act, o.kv_cache) != ("array", "dram") and any(not layer.weight_is_constant for layer in network):
+        raise ImcbenchError(
+            f"system {system.name!r} sets act_act={o.act_act!r} / kv_cache={o.kv_cache!r}, which only LLM steps "
+            "model (imcbench llm, imcbench.llm_eval.evaluate_llm); imcbench evaluate writes attention operands "
+            "into the array: use an LLM workload with imcbench llm or drop the two options")
 
 
 def _check_preloaded_weights(network: Network, system: System) -> None:

@@ -38,6 +38,7 @@ import numpy as np
 
 from imcbench.errors import ImcbenchError
 from imcbench.evaluate import LayerResult, NetworkResult, evaluate
+from imcbench.hardware import cell_costs
 from imcbench.hardware.system import System
 from imcbench.macro import components as cmp
 from imcbench.mapping.mapper import Objective, map_layer
@@ -198,11 +199,14 @@ def weights_regime(total_weights: int, system: System) -> str:
 # -- the evaluation ------------------------------------------------------------------------------------
 def evaluate_llm(workload: LLMWorkload, system: System, policy: LLMPolicy | None = None,
                  objective: Objective = "energy") -> LLMResult:
-    """One step of ``workload`` on ``system`` under ``policy`` (see the module docstring)."""
-    policy = policy or LLMPolicy()
+    """One step of ``workload`` on ``system`` under ``policy`` (see the module docstring); without a
+    policy, the system's options ``act_act`` and ``kv_cache``."""
+    policy = policy or LLMPolicy(system.options.act_act, system.options.kv_cache)
     network = workload.network
     regime = weights_regime(network.total_weights, system)
-    weight_system = system.with_options(weights_preloaded=True) if regime == "resident" else system
+    weight_system = system.with_options(act_act="array", kv_cache="dram")  # the policy is applied here
+    if regime == "resident":
+        weight_system = weight_system.with_options(weights_preloaded=True)
     base = evaluate(network, weight_system, objective)
     tclk = base.tclk_ns
     engine = _ActActEngine.of(system, policy, workload, objective)
@@ -215,6 +219,9 @@ def evaluate_llm(workload: LLMWorkload, system: System, policy: LLMPolicy | None
         if key not in cache:
             cache[key] = engine.cost(layer, tclk)
         energy, cycles, text = cache[key]
+        if system.options.cell_leakage:  # the cells leak while the act x act layer runs, as in the mapper
+            energy = energy | {"leakage.cells": cell_costs.leakage_pw(system.macro) * sum(cycles.values()) * tclk
+                               * cell_costs.PJ_PER_PW_NS}
         layers.append(LayerResult(name=layer.name, kind=layer.kind.value, macs=layer.macs,
                                   energy_pj=float(sum(energy.values())), latency_cycles=float(sum(cycles.values())),
                                   tclk_ns=tclk, area_mm2=0.0, spatial_utilization=float("nan"),
@@ -391,8 +398,6 @@ class _ActActEngine:
 def with_cell(system: System, cell: str) -> System:
     """``system`` with another memory cell: the macro's cell and the weight-write energy and write speed
     it sets (:mod:`imcbench.hardware.cell_costs`). An unknown cell raises, listing the known ones."""
-    from imcbench.hardware import cell_costs
-
     changed = system.with_macro(cell=cell)
     return changed.with_options(cell_write_pj_per_bit=cell_costs.cell_write_pj_per_bit(changed.macro),
                                 weight_rows_per_cycle=cell_costs.weight_rows_per_cycle(changed.macro))

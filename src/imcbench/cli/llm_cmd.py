@@ -20,10 +20,11 @@ def llm_command(
                                         "llama-2-7b:decode:L=4096:B=16, or a YAML file with an 'llm:' mapping"),
     hardware: str = typer.Option(..., "--hardware", "-H", help="hardware YAML or a preset like paper-aimc-256"),
     batch: Optional[int] = typer.Option(None, "--batch", help="sequences per step (overrides B= in the name)"),
-    act_act: str = typer.Option("array", "--act-act",
-                                help="where Q K^T and scores V run: array, aimc_write, dimc_write, digital_unit, "
-                                     "digital_core"),
-    kv_cache: str = typer.Option("dram", "--kv-cache", help="where the KV cache lives: dram, sram or imc"),
+    act_act: Optional[str] = typer.Option(None, "--act-act",
+                                          help="where Q K^T and scores V run: array, aimc_write, dimc_write, "
+                                               "digital_unit, digital_core (default: the system's options.act_act)"),
+    kv_cache: Optional[str] = typer.Option(None, "--kv-cache", help="where the KV cache lives: dram, sram or imc "
+                                                                    "(default: the system's options.kv_cache)"),
     cell: Optional[str] = typer.Option(None, "--cell", help="replace the macros' memory cell (sram6t, rram, pcm, ...) "
                                                             "with its write energy and write time"),
     token_rate: Optional[float] = typer.Option(None, "--token-rate",
@@ -37,7 +38,6 @@ def llm_command(
     from imcbench.llm_study import plain
     from imcbench.workload.llm import load_llm_workload
 
-    policy = LLMPolicy(act_act, kv_cache, token_rate)
     work = load_llm_workload(workload, batch)
     if work is None:
         raise ImcbenchError(f"{workload!r} is not an LLM workload; use MODEL:PHASE[:L=..|N=..][:B=..] "
@@ -45,6 +45,9 @@ def llm_command(
     system = load_system(hardware)
     if cell is not None:
         system = with_cell(system, cell)
+    act_act = act_act or system.options.act_act
+    kv_cache = kv_cache or system.options.kv_cache
+    policy = LLMPolicy(act_act, kv_cache, token_rate)
     start = time.perf_counter()
     result = evaluate_llm(work, system, policy, objective)
     elapsed = time.perf_counter() - start

@@ -142,6 +142,9 @@ class OptionsConfig(_Strict):
     pack_groups: bool = True
     dimc_multipliers_full_array: bool = False
     activation_placement: Literal["liveness", "adjacent"] = "liveness"
+    # LLM steps (imcbench llm, imcbench.llm_eval): where act x act matmuls run, where the KV cache lives
+    act_act: Literal["array", "aimc_write", "dimc_write", "digital_unit", "digital_core"] = "array"
+    kv_cache: Literal["dram", "sram", "imc"] = "dram"
 
 
 class SystemConfig(_Strict):
@@ -171,7 +174,8 @@ def build_system(config: SystemConfig) -> System:
                             weight_rows_per_cycle=rows_per_cycle, cell_leakage=o.cell_leakage,
                             weights_preloaded=o.weights_preloaded, diagonal_mapping=o.diagonal_mapping,
                             pack_groups=o.pack_groups, activation_placement=o.activation_placement,
-                            dimc_multipliers_full_array=o.dimc_multipliers_full_array)
+                            dimc_multipliers_full_array=o.dimc_multipliers_full_array,
+                            act_act=o.act_act, kv_cache=o.kv_cache)
     return System(config.name, macro, levels, options)
 
 
