@@ -131,3 +131,11 @@ def test_cli_workload_llm():
     assert data["total_macs"] == closed_form_macs(768, 12, 12, 12, 3072, 50257, False, 1, 128, 2)
     assert_user_error(run_cli("workload", "gpt2:decode:L=0"), "L = 0")
     assert_user_error(run_cli("workload", "gpt2:decode", "--batch", "0"), "batch")
+
+
+def test_residual_stream_keeps_two_producers():
+    net = llm_decode(builtin_llm("llama-2-7b"), 16).network
+    assert net["block0.attn.q"].inputs == ()
+    assert net["block1.attn.q"].inputs == ("block0.attn.out", "block0.ffn.down")
+    assert net["block31.ffn.gate"].inputs == ("block30.ffn.down", "block31.attn.out")
+    assert max(len(layer.inputs) for layer in net) == 2  # bounded: liveness does not pile up blocks

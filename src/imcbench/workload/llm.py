@@ -232,7 +232,9 @@ def _network(c: LLMConfig, phase: Phase, queries: int, keys: int, batch: int, bi
         s = add(f"{p}.attn.scores", LayerKind.ATTENTION, (q, k), G=c.kv_heads, K=keys, C=d, OX=rows)
         ctx = add(f"{p}.attn.context", LayerKind.ATTENTION, (s, v), G=c.kv_heads, K=d, C=keys, OX=rows)
         o = proj(f"{p}.attn.out", c.hidden, c.hidden, (ctx,))
-        x = _ordered(layers, (o, *x))  # residual add
+        # residual add: the stream is one tensor, read as its latest producer and the one it was added to
+        # (not every earlier block's output, which would keep them all alive in the buffer)
+        x = _ordered(layers, (o, *x[-1:]))
         if c.ffn_kind == "swiglu":
             gate = proj(f"{p}.ffn.gate", c.ffn, c.hidden, x)
             up = proj(f"{p}.ffn.up", c.ffn, c.hidden, x)
@@ -240,7 +242,7 @@ def _network(c: LLMConfig, phase: Phase, queries: int, keys: int, batch: int, bi
         else:
             up = proj(f"{p}.ffn.up", c.ffn, c.hidden, x)
             down = proj(f"{p}.ffn.down", c.hidden, c.ffn, (up,))
-        x = _ordered(layers, (down, *x))
+        x = _ordered(layers, (down, *x[-1:]))
     if c.lm_head:
         proj("lm_head", c.vocab, c.hidden, x, tokens=1)
     label = f"{c.name}-{phase}-{'N' if phase == 'prefill' else 'L'}{keys}" + (f"-B{batch}" if batch > 1 else "")
