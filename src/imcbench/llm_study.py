@@ -144,20 +144,21 @@ def llm_energy_groups(result) -> dict[str, float]:
 
 def worst_sqnr_db(network, system, act_act: str) -> float:
     """Worst-layer SQNR (dB) of the layers the macros compute (act x act ones too when in the array), with
-    the cell's read noise (per cell, relative to full scale, summed over the active rows) and
-    programming noise as the cell's static variation. DIMC: exact products, only operand quantization."""
+    the cell's read and programming noise right after programming (:mod:`imcbench.accuracy.cellnoise`; PCM
+    drift is left out: the weights are reprogrammed every step). DIMC: exact products, only operand
+    quantization."""
     from imcbench.accuracy import layer_sqnr_db
+    from imcbench.accuracy.cellnoise import cell_noise_settings
 
     macro = system.macro
-    cell = macro.cell_technology
     in_array = act_act in ("array", f"{macro.kind}_write")
     lengths = sorted({layer.C * layer.FY * layer.FX for layer in network
                       if layer.weight_is_constant or in_array})
     adc = macro.resolved_adc_bits if macro.kind == "aimc" else np.nan
-    noise = cell.read_noise_rel * math.sqrt(macro.rows)
+    noise = cell_noise_settings(macro.cell, rows=macro.rows, bits_per_cycle=macro.bits_per_cycle)
     return float(min(np.min(layer_sqnr_db(n, macro.rows, adc, macro.bits_per_cycle, macro.input_bits,
-                                          macro.weight_bits, noise, kind=macro.kind,
-                                          cell_sigma=cell.programming_noise_rel)) for n in lengths))
+                                          macro.weight_bits, noise["read_noise"], kind=macro.kind,
+                                          cell_sigma=noise["cell_sigma"])) for n in lengths))
 
 
 def break_even_table(settings: LLMStudySettings) -> pd.DataFrame:
