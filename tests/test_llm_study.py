@@ -108,6 +108,8 @@ def test_settings_reject_bad_input():
         LLMStudySettings(cells=("unobtainium",))
     with pytest.raises(ImcbenchError, match="unknown LLM"):
         LLMStudySettings(models=("gpt5",))
+    with pytest.raises(ImcbenchError, match="multiple of 8"):
+        LLMStudySettings(rows=100)
 
 
 def test_cli_llm(tmp_path):
@@ -138,3 +140,10 @@ def test_cli_study_llm_keeps_an_existing_study(tmp_path):
     (tmp_path / "llm_results.csv").write_text("kept\n")
     assert_user_error(run_cli("study", "--llm", "--out", str(tmp_path)), "--force")
     assert (tmp_path / "llm_results.csv").read_text() == "kept\n"
+
+
+def test_cli_study_llm_refuses_options_it_does_not_take(tmp_path):
+    assert_user_error(run_cli("study", "--llm", "--out", str(tmp_path), "--networks", "resnet8"),
+                      "--networks: not an option of the LLM study")
+    assert_user_error(run_cli("study", "--llm", "--out", str(tmp_path), "--sizes", "64,128"), "one macro size")
+    assert not any(tmp_path.iterdir())  # refused before any work

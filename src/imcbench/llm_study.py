@@ -69,6 +69,8 @@ class LLMStudySettings:
             LLMPolicy(policy, self.kv_cache)  # raises on an unknown policy
         if any(b < 1 for b in (*self.batches, *self.break_even_batches)):
             raise ImcbenchError("batches must be >= 1")
+        if self.rows < 8 or self.rows % 8:
+            raise ImcbenchError(f"macro size {self.rows} must be a multiple of 8 (the weight bits), e.g. 256")
 
     def system(self, kind: str, cell: str):
         return build_system(paper_system_config(kind, self.rows, cell=cell))

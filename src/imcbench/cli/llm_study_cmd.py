@@ -9,13 +9,23 @@ from rich.table import Table
 from imcbench.cli.app import console, err_console, print_json
 
 
-def run_llm_study_command(out: Path, *, force: bool, as_json: bool, objective: str = "energy") -> None:
-    """Run the LLM study with its default settings into ``out`` and print the findings."""
+def run_llm_study_command(out: Path, *, force: bool, as_json: bool, objective: str = "energy",
+                          sizes: tuple[int, ...] | None = None, unsupported: list[str] = ()) -> None:
+    """Run the LLM study into ``out`` and print the findings. ``sizes``: one macro size (rows) instead of
+    256; ``unsupported``: study options given that the LLM study does not take (an error, not ignored)."""
+    from imcbench.errors import ImcbenchError
     from imcbench.llm_study import LLMStudySettings, plain, run_llm_study
+
+    if unsupported:
+        raise ImcbenchError(f"{', '.join(unsupported)}: not an option of the LLM study (--llm takes --out, --force, "
+                            "--json, --objective and --sizes with one size)")
+    if sizes is not None and len(sizes) != 1:
+        raise ImcbenchError(f"--sizes {','.join(map(str, sizes))}: the LLM study uses one macro size, e.g. --sizes 128")
+    rows = {} if sizes is None else {"rows": sizes[0]}
 
     progress = (lambda message: None) if as_json else (
         lambda message: err_console.print(f"[dim]... {message}[/]", highlight=False))
-    result = run_llm_study(LLMStudySettings(objective=objective), out, force=force, progress=progress)
+    result = run_llm_study(LLMStudySettings(objective=objective, **rows), out, force=force, progress=progress)
     if as_json:
         print_json(plain({"out": str(result.out_dir), "wall_s": result.wall_s,
                           "findings": [f.to_dict() for f in result.findings],
