@@ -2,7 +2,8 @@
 
 :func:`evaluate_llm` maps the constant-weight layers with the mapping engine (:func:`imcbench.evaluate`)
 and costs the two act x act matmuls of every block (Q K^T and scores V, whose second operand is the
-KV cache) by an explicit policy (:class:`LLMPolicy`):
+KV cache) by an explicit policy (:class:`LLMPolicy`; by default the system's ``options.act_act`` and
+``options.kv_cache``, settable in the hardware YAML):
 
 ``act_act`` where the act x act matmuls run
     ``array``        the system's own macros, the KV operand written into the cells every step (the cell
