@@ -62,7 +62,8 @@ class LayerResult(_Throughput):
     cycle_breakdown: dict[str, float]
 
     def energy_by_group_pj(self) -> dict[str, float]:
-        """Energy in groups (:data:`ENERGY_GROUPS`): the macro, weight loading, input and output traffic, links."""
+        """Energy in groups (:data:`ENERGY_GROUPS`): the macro, weight loading, input and output traffic,
+        links, cell leakage."""
         return energy_groups(self.energy_breakdown_pj)
 
     def to_dict(self) -> dict:
@@ -107,7 +108,8 @@ class NetworkResult(_Throughput):
         return _sum_dicts(layer.cycle_breakdown for layer in self.layers)
 
     def energy_by_group_pj(self) -> dict[str, float]:
-        """Energy in groups (:data:`ENERGY_GROUPS`): the macro, weight loading, input and output traffic, links."""
+        """Energy in groups (:data:`ENERGY_GROUPS`): the macro, weight loading, input and output traffic,
+        links, cell leakage."""
         return energy_groups(self.energy_breakdown_pj)
 
     def to_dict(self) -> dict:
@@ -131,12 +133,13 @@ class NetworkResult(_Throughput):
         return pd.DataFrame(rows)
 
 
-ENERGY_GROUPS = ("macro", "weights", "inputs", "outputs", "interconnect")
+ENERGY_GROUPS = ("macro", "weights", "inputs", "outputs", "interconnect", "leakage")
 
 
 def energy_groups(breakdown: dict[str, float]) -> dict[str, float]:
     """An energy breakdown (pJ) summed into the macro, weight loading, input and output traffic (memory
-    accesses), and the links between memories and macros (0 unless the system models them)."""
+    accesses), the links between memories and macros and the cells' leakage (both 0 unless the system
+    models them)."""
     groups = dict.fromkeys(ENERGY_GROUPS, 0.0)
     for key, value in breakdown.items():
         groups[_group_of(key)] += value
@@ -144,6 +147,8 @@ def energy_groups(breakdown: dict[str, float]) -> dict[str, float]:
 
 
 def _group_of(key: str) -> str:
+    if key.startswith("leakage."):
+        return "leakage"
     if key.startswith("macro."):
         return "macro"
     if key.startswith("interconnect."):
@@ -188,6 +193,7 @@ def evaluate_many(network: Network | str | Path, systems: Sequence[System],
     groups: dict[tuple, list[int]] = {}
     for i, system in enumerate(systems):
         _check_preloaded_weights(network, system)
+        _check_llm_options(network, system)
         groups.setdefault(structure_key(system), []).append(i)
     for members in groups.values():
         group = [systems[i] for i in members]
@@ -230,6 +236,16 @@ def _layer_result(m: LayerMapping, tclk_ns: float, area_mm2: float) -> LayerResu
                        mapping=m.mapping.to_dict() | {"macros_used": m.macros_used,
                                                       "candidates": m.candidates_evaluated},
                        energy_breakdown_pj=m.energy_breakdown_pj, cycle_breakdown=m.cycle_breakdown)
+
+
+def _check_llm_options(network: Network, system: System) -> None:
+    """The act x act and KV-cache options are modeled by LLM steps only: say so rather than ignore them."""
+    o = system.options
+    if (o.act_act, o.kv_cache) != ("array", "dram") and any(not layer.weight_is_constant for layer in network):
+        raise ImcbenchError(
+            f"system {system.name!r} sets act_act={o.act_act!r} / kv_cache={o.kv_cache!r}, which only LLM steps "
+            "model (imcbench llm, imcbench.llm_eval.evaluate_llm); imcbench evaluate writes attention operands "
+            "into the array: use an LLM workload with imcbench llm or drop the two options")
 
 
 def _check_preloaded_weights(network: Network, system: System) -> None:

@@ -3,8 +3,8 @@
 The same structure as the analytical model (:mod:`imcbench.accuracy.noise`), computed sample by
 sample: quantize inputs and weights, slice the input codes into Bc-bit cycles and the stored weight
 codes into cells, form every column's analog partial sum over its group of activated rows (with the
-cells' static conductance variation and fresh read noise per conversion), convert it with the ADC
-(saturating at its range), and shift-add the conversions digitally. It is the forward pass of the
+cells' static conductance variation, conductance drift with one exponent per cell, and fresh read noise
+per conversion), convert it with the ADC (saturating at its range), and shift-add the conversions digitally. It is the forward pass of the
 digits networks too (:mod:`imcbench.accuracy.digits`).
 """
 
@@ -66,6 +66,9 @@ def program(w: np.ndarray, config: MvmConfig, *, input_clip: float, weight_clip:
     conductance = padded.reshape(digits.shape[0], groups, per_group, k_out)
     if c.cell_sigma > 0:
         conductance = conductance * (1.0 + c.cell_sigma * rng.standard_normal(conductance.shape))
+    if c.is_aimc and (c.drift_nu > 0 or c.drift_nu_std > 0) and c.drift_time_ratio > 1:
+        nu = c.drift_nu + c.drift_nu_std * rng.standard_normal(conductance.shape)  # one exponent per cell
+        conductance = conductance * c.drift_time_ratio ** -nu
     return ProgrammedMatrix(c, conductance, codes, float(input_clip),
                             code_scale(weight_clip, c.weight_bits, signed=True))
 
@@ -99,7 +102,7 @@ def calibrate(pm: ProgrammedMatrix, x: np.ndarray, rng: np.random.Generator) -> 
     ``fixed``: [0, full scale]; ``calibrated``: mean -+ clip_sigma sigma of the column values seen.
     """
     c = pm.config
-    full = float(full_scale(c.rows, c.bits_per_cycle, c.bits_per_cell))
+    full = float(full_scale(c.rows, c.bits_per_cycle, c.bits_per_cell)) * c.drift.factor  # range tracks drift
     n_slices, n_cells = -(-c.input_bits // c.bits_per_cycle), pm.conductance.shape[0]
     if c.adc_range == "fixed":
         return replace(pm, adc_lo=np.zeros((n_slices, n_cells)), adc_hi=np.full((n_slices, n_cells), full))
@@ -138,8 +141,9 @@ def _analog_chunk(pm: ProgrammedMatrix, codes: np.ndarray, rng: np.random.Genera
     converted = lo + np.clip(np.rint((v - lo) / step), 0, levels - 1) * step
     place = (2.0 ** (c.bits_per_cycle * np.arange(v.shape[0])))[:, None] \
         * (2.0 ** (c.bits_per_cell * np.arange(v.shape[1])))[None, :]
-    total = np.einsum("sj,sjgtk->tk", place, converted)
-    return total - stored_offset(c.weight_bits, True) * codes.sum(axis=1, keepdims=True)
+    total = np.einsum("sj,sjgtk->tk", place, converted) / c.drift.factor  # on the programmed scale
+    exact = total - stored_offset(c.weight_bits, True) * codes.sum(axis=1, keepdims=True)
+    return exact * c.drift.gain  # uncompensated drift keeps the gain f (accuracy.cellnoise)
 
 
 def monte_carlo_sqnr_db(dot_length: int, config: MvmConfig, operands: OperandModel | None = None, *,

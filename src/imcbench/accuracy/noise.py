@@ -53,7 +53,9 @@ class MvmConfig:
     (the paper's rule gives 4.5 b; the ADC then has round(2^B) levels); ``read_noise`` is the column
     noise sigma in partial-sum LSB (one cell driven by input-slice value 1); ``cell_sigma`` the
     relative conductance sigma of a cell; ``adc_range`` ``fixed`` (full scale) or ``calibrated``
-    (mean +- ``clip_sigma`` sigma of the partial sums).
+    (mean +- ``clip_sigma`` sigma of the partial sums). ``drift_*``: conductance drift of the cells read
+    ``drift_time_ratio`` = t / t0 after programming (:mod:`imcbench.accuracy.cellnoise`);
+    :meth:`from_cell` fills the noise and drift from a cell technology.
     """
 
     kind: str = "aimc"
@@ -67,6 +69,10 @@ class MvmConfig:
     cell_sigma: float = 0.0
     adc_range: str = "calibrated"
     clip_sigma: float = DEFAULT_CLIP_SIGMA
+    drift_nu: float = 0.0  # conductance drift exponent (PCM), G = G0 (t/t0)^-nu; see accuracy.cellnoise
+    drift_nu_std: float = 0.0  # device-to-device sigma of nu
+    drift_time_ratio: float = 1.0  # t / t0 of the read after programming
+    drift_compensated: bool = True  # global drift compensation divides the output by the mean decay
 
     def __post_init__(self) -> None:
         problems = config_problems(self)
@@ -85,17 +91,41 @@ class MvmConfig:
                    bits_per_cycle=spec.bits_per_cycle, input_bits=spec.input_bits,
                    weight_bits=spec.weight_bits, **noise)
 
+    def with_cell(self, cell, *, t_s: float = 0.0, compensated: bool = True) -> "MvmConfig":
+        """This MVM on ``cell`` (a name of imcbench.celltech) read ``t_s`` s after programming."""
+        from imcbench.accuracy.cellnoise import cell_noise_settings
+
+        return replace(self, **cell_noise_settings(cell, rows=self.rows, bits_per_cycle=self.bits_per_cycle,
+                                                   bits_per_cell=self.bits_per_cell, t_s=t_s,
+                                                   compensated=compensated))
+
+    @property
+    def drift(self):
+        """The :class:`imcbench.accuracy.cellnoise.DriftState` of this read."""
+        from imcbench.accuracy.cellnoise import drift_state
+
+        return drift_state(self.drift_nu, self.drift_nu_std, self.drift_time_ratio, self.drift_compensated)
+
     def with_(self, **changes) -> "MvmConfig":
         return replace(self, **changes)
 
     def terms(self, dot_length, operands: OperandModel | None = None) -> "SqnrTerms":
-        """Signal and error powers of a dot product of ``dot_length`` (see :func:`analytic_terms`)."""
-        return analytic_terms(dot_length, rows=self.rows, adc_bits=self.adc_bits,
-                              bits_per_cycle=self.bits_per_cycle, input_bits=self.input_bits,
-                              weight_bits=self.weight_bits, bits_per_cell=self.bits_per_cell,
-                              read_noise=self.read_noise, cell_sigma=self.cell_sigma,
-                              adc_range=self.adc_range, clip_sigma=self.clip_sigma,
-                              is_aimc=self.is_aimc, operands=operands)
+        """Signal and error powers of a dot product of ``dot_length`` (see :func:`analytic_terms`); with
+        drift, the noise on the compensated scale and, uncompensated, the gain error (accuracy.cellnoise)."""
+        from imcbench.accuracy.cellnoise import effective_noise
+
+        drift = self.drift
+        read_noise, cell_sigma = effective_noise(self.read_noise, self.cell_sigma, drift)
+        terms = analytic_terms(dot_length, rows=self.rows, adc_bits=self.adc_bits,
+                               bits_per_cycle=self.bits_per_cycle, input_bits=self.input_bits,
+                               weight_bits=self.weight_bits, bits_per_cell=self.bits_per_cell,
+                               read_noise=read_noise, cell_sigma=cell_sigma,
+                               adc_range=self.adc_range, clip_sigma=self.clip_sigma,
+                               is_aimc=self.is_aimc, operands=operands)
+        if drift.gain == 1.0 or not self.is_aimc:
+            return terms
+        g = drift.gain
+        return SqnrTerms(terms.signal, g**2 * terms.io, g**2 * terms.adc + (1 - g) ** 2 * terms.signal)
 
     def sqnr_db(self, dot_length, operands: OperandModel | None = None) -> float:
         return float(self.terms(dot_length, operands).sqnr_db)
@@ -116,6 +146,10 @@ def config_problems(c: MvmConfig) -> list[str]:
         (c.cell_sigma >= 0 and np.isfinite(c.cell_sigma), f"cell_sigma {c.cell_sigma!r} must be >= 0"),
         (c.adc_range in ADC_RANGES, f"adc_range {c.adc_range!r} must be 'fixed' or 'calibrated'"),
         (c.clip_sigma > 0, f"clip_sigma {c.clip_sigma!r} must be positive"),
+        (np.isfinite(c.drift_nu) and 0 <= c.drift_nu < 1, f"drift_nu {c.drift_nu!r} must be in [0, 1)"),
+        (np.isfinite(c.drift_nu_std) and c.drift_nu_std >= 0, f"drift_nu_std {c.drift_nu_std!r} must be >= 0"),
+        (np.isfinite(c.drift_time_ratio) and c.drift_time_ratio >= 1,
+         f"drift_time_ratio {c.drift_time_ratio!r} (t / t0) must be >= 1"),
     ]
     return [message for ok, message in checks if not ok]
 

@@ -8,7 +8,7 @@ from imcbench.cli.app import app, err_console
 from imcbench.errors import ImcbenchError
 
 # Each module registers its subcommand(s) on `app` when imported.
-from imcbench.cli import macro_cmd, workload_cmd, scaling_cmd, evaluate_cmd, validate_cmd, accuracy_cmd, study_cmd, sweep_cmd, results_cmd, hetero_cmd  # noqa: E402,F401
+from imcbench.cli import macro_cmd, workload_cmd, scaling_cmd, evaluate_cmd, validate_cmd, accuracy_cmd, study_cmd, sweep_cmd, results_cmd, hetero_cmd, llm_cmd  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -45,11 +45,19 @@ def accuracy_command(
     max_drop: Optional[float] = typer.Option(None, "--max-drop",
                                              help="also find the cheapest AIMC design keeping each digits model "
                                                   "within this accuracy drop of float (e.g. 0.01)"),
+    cell: Optional[str] = typer.Option(None, "--cell",
+                                       help="memory cell (sram6t, rram, pcm, ...): its read and programming noise "
+                                            "and drift replace --noise / --cell-sigma (default: the hardware's "
+                                            "cell when it is not SRAM)"),
+    time_s: float = typer.Option(0.0, "--time", help="seconds after programming of the read (PCM drift)"),
+    drift_compensation: bool = typer.Option(True, "--drift-compensation/--no-drift-compensation",
+                                            help="global drift compensation: divide the output by the mean decay"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """SQNR of every layer of a network and digits accuracy, against the ADC resolution of an AIMC macro."""
     from imcbench.accuracy.digits import accuracy_vs_adc_bits, float_accuracies
     from imcbench.accuracy.explore import cheapest_for_accuracy, cheapest_for_sqnr
+    from imcbench.accuracy.cellnoise import effective_noise, with_gain_error
     from imcbench.accuracy.noise import dot_length, layer_sqnr_db
     from imcbench.macro import evaluate_macros
     from imcbench.workload import load_workload
@@ -57,6 +65,11 @@ def accuracy_command(
     names = _parse_models(models) if digits or max_drop is not None else []
     macro = _hardware_macro(hardware)
     base = _base_config(macro, rows, bits_per_cycle, noise, cell_sigma, adc_range.value)
+    base, cell = _with_cell(base, macro, cell, time_s, drift_compensation, noise, cell_sigma)
+    if base.drift.gain != 1.0 and (min_sqnr is not None or max_drop is not None):
+        raise ImcbenchError("--min-sqnr / --max-drop search designs without the drift gain error: use them with "
+                            "--drift-compensation (or --time 0)")
+    read_eff, sigma_eff = effective_noise(base.read_noise, base.cell_sigma, base.drift)
     bits = _parse_bits(adc_bits) if adc_bits else ([float(macro.resolved_adc_bits)]
                                                     if macro is not None and macro.kind == "aimc"
                                                     else _parse_bits(DEFAULT_ADC_BITS))
@@ -66,15 +79,19 @@ def accuracy_command(
     bits_arr = np.asarray(bits, dtype=float)
     layers = []
     for layer in net.layers:
-        sqnr = layer_sqnr_db(layer, base.rows, bits_arr, base.bits_per_cycle, base.input_bits, base.weight_bits,
-                             base.read_noise, cell_sigma=base.cell_sigma, adc_range=base.adc_range)
+        sqnr = with_gain_error(layer_sqnr_db(layer, base.rows, bits_arr, base.bits_per_cycle, base.input_bits,
+                                             base.weight_bits, read_eff, cell_sigma=sigma_eff,
+                                             adc_range=base.adc_range), base.drift.gain)
         dimc = base.with_(kind="dimc").sqnr_db(dot_length(layer))
         layers.append({"name": layer.name, "kind": str(layer.kind), "dot_length": dot_length(layer),
                        "conversions_per_output": int(np.ceil(dot_length(layer) / base.rows)),
                        "sqnr_db": dict(zip(_keys(bits), sqnr.tolist())), "dimc_sqnr_db": dimc})
     frame = evaluate_macros("aimc", base.rows, base.rows, input_bits=base.input_bits, weight_bits=base.weight_bits,
-                            bits_per_cycle=base.bits_per_cycle, adc_bits=bits_arr)
+                            bits_per_cycle=base.bits_per_cycle, adc_bits=bits_arr, cell=cell or "sram6t")
+    drift = base.drift
     data = {"macro": {**base.to_dict(), "adc_bits": bits}, "network": net.name, "adc_bits": bits, "layers": layers,
+            "cell": None if cell is None else {"name": cell, "time_s": time_s, "drift_factor": drift.factor,
+                                               "drift_spread_sigma": drift.spread_sigma, "output_gain": drift.gain},
             "energy_per_mac_fj": dict(zip(_keys(bits), frame["energy_per_mac_fj"].tolist())),
             "tops_per_w": dict(zip(_keys(bits), frame["tops_per_w"].tolist()))}
     if digits:
@@ -83,13 +100,13 @@ def accuracy_command(
         data["digits"] = [{"model": p.model, "adc_bits": p.adc_bits, "accuracy": p.accuracy} for p in points]
         data["float_accuracy"] = float_accuracies(names)
     if min_sqnr is not None:
-        data["exploration"] = [cheapest_for_sqnr(net.layers, min_sqnr, noise=noise, cell_sigma=cell_sigma,
+        data["exploration"] = [cheapest_for_sqnr(net.layers, min_sqnr, noise=read_eff, cell_sigma=sigma_eff,
                                                  adc_range=base.adc_range).to_dict()]
     if max_drop is not None:
         if not 0 <= max_drop <= 1:
             raise ImcbenchError(f"--max-drop {max_drop!r} must be an accuracy difference in [0, 1]")
         data.setdefault("exploration", []).extend(
-            cheapest_for_accuracy(name, max_drop, read_noise=noise, cell_sigma=cell_sigma,
+            cheapest_for_accuracy(name, max_drop, read_noise=read_eff, cell_sigma=sigma_eff,
                                   adc_range=base.adc_range, seed=seed).to_dict() for name in names or ["mlp"])
     if as_json:
         print_json(data)
@@ -128,6 +145,21 @@ def _base_config(macro, rows, bits_per_cycle, noise, cell_sigma, adc_range):
     return MvmConfig(read_noise=noise, cell_sigma=cell_sigma, adc_range=adc_range, **settings)
 
 
+def _with_cell(base, macro, cell, time_s, compensated, noise, cell_sigma):
+    """``base`` with the noise and drift of ``cell`` (or of the hardware's non-SRAM cell), else unchanged."""
+    from imcbench.celltech import get_cell
+
+    if cell is None and macro is not None and not get_cell(macro.cell).is_sram:
+        cell = macro.cell
+    if cell is None:
+        if time_s != 0.0:
+            raise ImcbenchError("--time needs a cell that drifts: give --cell (e.g. --cell pcm)")
+        return base, None
+    if noise != 0.0 or cell_sigma != 0.0:
+        raise ImcbenchError("give either --cell (its noise comes from the cell table) or --noise / --cell-sigma")
+    return base.with_cell(get_cell(cell), t_s=time_s, compensated=compensated), get_cell(cell).name
+
+
 def _parse_bits(text: str) -> list[float]:
     try:
         bits = [float(b) for b in text.split(",") if b.strip()]
@@ -157,6 +189,11 @@ def _print(data: dict) -> None:
     console.print(f"[bold]AIMC macro[/] {m['rows']} rows per conversion, {m['bits_per_cycle']} b/cycle, "
                   f"{m['input_bits']}b x {m['weight_bits']}b, 1 bit per cell; read noise {m['read_noise']:g} LSB, "
                   f"cell sigma {m['cell_sigma']:g}, ADC range {m['adc_range']}")
+    if data.get("cell"):
+        c = data["cell"]
+        console.print(f"cell {c['name']} read {c['time_s']:g} s after programming: mean conductance x "
+                      f"{c['drift_factor']:.3g}, drift spread sigma {c['drift_spread_sigma']:.3g}, output gain "
+                      f"{c['output_gain']:.3g} ({'compensated' if m['drift_compensated'] else 'uncompensated'})")
     keys = list(data["energy_per_mac_fj"])
     table = Table(title=f"{data['network']}: SQNR per layer (dB) by ADC bits; DIMC = exact 8-bit arithmetic")
     for header in ("layer", "kind", "C*FY*FX", *[f"{k} b" for k in keys], "DIMC"):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from enum import Enum
 from typing import Optional
 
 import typer
 from rich.table import Table
 
+from imcbench.celltech import DEFAULT_CELL, list_cells
 from imcbench.cli.app import app, console, print_json
+from imcbench.hardware import cell_costs
 from imcbench.errors import ImcbenchError
 from imcbench.macro import MacroSpec, system_peak
 
@@ -48,6 +51,7 @@ def macro_command(
     delay_model: DelayModelChoice = typer.Option(DelayModelChoice.zigzag, "--delay-model",
                                                  help="clock-period variant: zigzag-dse 3.8+ or the paper's"),
     system: bool = typer.Option(False, "--system", help="also show the paper's system numbers (regs + 256 KB L2)"),
+    cell: str = typer.Option(DEFAULT_CELL, "--cell", help=f"memory cell: {', '.join(list_cells())}"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """Peak energy, clock period, area and throughput of one AIMC or DIMC macro."""
@@ -57,15 +61,30 @@ def macro_command(
         raise ImcbenchError("--adc-bits applies to aimc macros only (a DIMC macro has no ADC)")
     spec = MacroSpec(kind.value, rows, cols, input_bits=input_bits, weight_bits=weight_bits,
                      bits_per_cycle=bits_per_cycle, adc_bits=adc_bits, cells_per_mult=cells_per_mult,
-                     n_macros=n_macros, node_nm=node, vdd=vdd, delay_model=delay_model.value)
+                     n_macros=n_macros, node_nm=node, vdd=vdd, delay_model=delay_model.value, cell=cell)
     result = spec.evaluate()
     data = result.to_dict()
+    data["cell"] = cell_summary(spec)
     if system:
         data["system"] = _system_dict(spec)
     if as_json:
         print_json(data)
         return
     _print_macro(data)
+
+
+def cell_summary(spec: MacroSpec) -> dict:
+    """The cell's costs outside the compute cycle: writing the whole array, leakage, wear-out (inf -> None)."""
+    tech = spec.cell_technology
+    write = cell_costs.array_write(spec)
+    finite = lambda x: x if math.isfinite(x) else None  # noqa: E731  (JSON has no infinity)
+    return {"name": tech.name, "volatile": tech.volatile, "area_f2": tech.area_f2,
+            "read_energy_fj_per_bit": tech.read_energy_fj_per_bit,
+            "write_pj_per_bit": cell_costs.cell_write_pj_per_bit(spec),
+            "array_write_energy_pj": write["energy_pj"], "array_write_time_ns": write["time_ns"],
+            "leakage_uw": cell_costs.leakage_pw(spec) * 1e-6, "endurance_writes": finite(tech.endurance_writes),
+            "retention_s": finite(tech.retention_s), "levels_per_cell": tech.levels_per_cell,
+            "source": tech.source}
 
 
 def _system_dict(spec: MacroSpec) -> dict:
@@ -89,6 +108,9 @@ def _print_macro(data: dict) -> None:
     summary.add_row("energy efficiency", f"{data['tops_per_w']:.4g} TOPS/W "
                                          f"({data['energy_per_mac_fj']:.4g} fJ/MAC)")
     summary.add_row("compute density", f"{data['tops_per_mm2']:.4g} TOPS/mm2")
+    c = data["cell"]
+    summary.add_row("cell", f"{c['name']}: writing the array {c['array_write_energy_pj']:.4g} pJ in "
+                            f"{c['array_write_time_ns']:.4g} ns, leakage {c['leakage_uw']:.4g} uW")
     if "system" in data:
         s = data["system"]
         summary.add_row("system (regs + L2)", f"{s['tops_per_w']:.4g} TOPS/W, {s['tops_per_mm2']:.4g} "

@@ -35,8 +35,21 @@ def study_command(
     jobs: int = typer.Option(2, "--jobs", help="processes drawing the PNG/SVG figures"),
     force: bool = typer.Option(False, "--force", help="overwrite a study already in --out"),
     as_json: bool = typer.Option(False, "--json", help="print the findings as JSON"),
+    llm: bool = typer.Option(False, "--llm", help="run the LLM study instead (prefill and decode of the built-in "
+                                                  "LLMs; AIMC vs DIMC, SRAM vs RRAM/PCM); see imcbench.llm_study"),
 ) -> None:
     """Run the AIMC-vs-DIMC study (peak, layer types, networks) and write report.html with its figures."""
+    if llm:
+        from imcbench.cli.llm_study_cmd import run_llm_study_command
+
+        others = {"--networks": networks != ",".join(MLPERF_TINY), "--extended": extended != ",".join(BEYOND_PAPER),
+                  "--input-bits": input_bits != 8, "--weight-bits": weight_bits != 8,
+                  "--aimc-bits-per-cycle": aimc_bits_per_cycle != 2, "--node": node != 28.0, "--vdd": vdd != 0.9,
+                  "--min-sqnr": min_sqnr is not None, "--digits": digits}
+        return run_llm_study_command(out if out != DEFAULT_OUT else DEFAULT_OUT.with_name("study_llm"),
+                                     force=force, as_json=as_json, objective=objective,
+                                     sizes=tuple(_parse_sizes(sizes)) if sizes != ",".join(map(str, PAPER_SIZES))
+                                     else None, unsupported=[k for k, changed in others.items() if changed])
     from imcbench.report.study_report import run_study
 
     if objective not in ("energy", "latency", "edp"):

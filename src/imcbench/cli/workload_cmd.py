@@ -18,12 +18,14 @@ _DIM_ORDER = ("K", "C", "OY", "OX", "FY", "FX", "G", "B")
 def workload(
     name_or_path: str = typer.Argument(..., metavar="NAME_OR_PATH",
                                        help="Built-in network name (resnet8, ds_cnn, mobilenet_v1, "
-                                            "deepautoencoder, mobilenet_v2, resnet18, bert_tiny) or a "
-                                            ".onnx / .yaml file."),
+                                            "deepautoencoder, mobilenet_v2, resnet18, bert_tiny), an LLM "
+                                            "workload (gpt2:decode:L=1024, llama-3.2-1b-prefill-512, "
+                                            "llama-2-7b:decode:L=4096:B=16) or a .onnx / .yaml file."),
     as_json: bool = typer.Option(False, "--json", help="Print the layers as JSON on stdout."),
     act_bits: Optional[int] = typer.Option(None, "--act-bits", help="Override activation precision."),
     weight_bits: Optional[int] = typer.Option(None, "--weight-bits", help="Override weight precision."),
     out_bits: Optional[int] = typer.Option(None, "--out-bits", help="Override output precision."),
+    batch: Optional[int] = typer.Option(None, "--batch", help="Batch (sequences for an LLM workload)."),
 ) -> None:
     """List the MAC layers of a network: loop dimensions, stride, MACs, weights, producers."""
     from imcbench.workload.loader import load_workload
@@ -32,7 +34,7 @@ def workload(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         network = load_workload(name_or_path, act_bits=act_bits, weight_bits=weight_bits,
-                                out_bits=out_bits)
+                                out_bits=out_bits, batch=batch)
     for warning in caught:
         err_console.print(f"[yellow]warning:[/] {warning.message}", highlight=False, soft_wrap=True)
 

@@ -29,9 +29,12 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError, model_validator
+from pydantic import (BaseModel, ConfigDict, Field, PlainValidator, ValidationError, field_validator,
+                      model_validator)
 
+from imcbench.celltech import DEFAULT_CELL, list_cells
 from imcbench.errors import ImcbenchError
+from imcbench.hardware import cell_costs
 from imcbench.hardware import memory_model as mem
 from imcbench.hardware.system import MemoryLevel, System, SystemOptions
 from imcbench.interconnect import Interconnect
@@ -62,6 +65,7 @@ def _number_or_keyword(value, *, keyword: str, positive: bool = False, allow_non
 
 
 # energies (pJ) and areas (mm2) that may be left to the estimates
+AutoPositive = Annotated[Union[float, Auto], PlainValidator(partial(_number_or_keyword, keyword="auto", positive=True))]
 AutoNonNegative = Annotated[Union[float, Auto], PlainValidator(partial(_number_or_keyword, keyword="auto"))]
 OptionalAutoNonNegative = Annotated[Union[float, Auto, None],
                                     PlainValidator(partial(_number_or_keyword, keyword="auto", allow_none=True))]
@@ -89,6 +93,14 @@ class MacroConfig(_Strict):
     count: int = Field(1, ge=1, le=MAX_MACROS)
     delay_model: Literal["zigzag", "paper"] = "zigzag"
     cells_area_mm2: AutoNonNegative = "auto"
+    cell: str = DEFAULT_CELL  # memory-cell technology (imcbench.celltech), e.g. sram6t, rram, pcm
+
+    @field_validator("cell")
+    @classmethod
+    def _known_cell(cls, value: str) -> str:
+        if value.strip().lower() not in list_cells():
+            raise ValueError(f"unknown cell technology {value!r}; known cells: {', '.join(list_cells())}")
+        return value.strip().lower()
 
 
 class MemoryConfig(_Strict):
@@ -130,12 +142,16 @@ class MemoryConfig(_Strict):
 class OptionsConfig(_Strict):
     partial_sum_bits: int = Field(16, ge=1, le=64)
     cell_write_pj_per_bit: AutoNonNegative = "auto"
-    weight_rows_per_cycle: float = Field(1.0, gt=0)
+    weight_rows_per_cycle: AutoPositive = "auto"  # auto: from the cell (SRAM 1; NVM t_clk / write latency)
+    cell_leakage: bool = False  # charge the cells' leakage over the latency (breakdown 'leakage.cells')
     weights_preloaded: bool = False
     diagonal_mapping: bool = True
     pack_groups: bool = True
     dimc_multipliers_full_array: bool = False
     activation_placement: Literal["liveness", "adjacent"] = "liveness"
+    # LLM steps (imcbench llm, imcbench.llm_eval): where act x act matmuls run, where the KV cache lives
+    act_act: Literal["array", "aimc_write", "dimc_write", "digital_unit", "digital_core"] = "array"
+    kv_cache: Literal["dram", "sram", "imc"] = "dram"
 
 
 class InterconnectConfig(_Strict):
@@ -189,16 +205,19 @@ def build_system(config: SystemConfig) -> System:
                       bits_per_cycle=m.bits_per_cycle, adc_bits=None if m.adc_bits == "paper" else m.adc_bits,
                       cells_per_mult=m.cells_per_mult, n_macros=m.count, node_nm=tech.node_nm, vdd=tech.vdd,
                       delay_model=m.delay_model,
-                      cells_area_mm2=None if m.cells_area_mm2 == "auto" else m.cells_area_mm2)
+                      cells_area_mm2=None if m.cells_area_mm2 == "auto" else m.cells_area_mm2, cell=m.cell)
     levels = tuple(_build_level(c, macro, tech) for c in config.memories)
     o = config.options
-    cell_write = (_cell_write_estimate(macro, tech) if o.cell_write_pj_per_bit == "auto"
+    cell_write = (cell_costs.cell_write_pj_per_bit(macro, tech) if o.cell_write_pj_per_bit == "auto"
                   else o.cell_write_pj_per_bit)
+    rows_per_cycle = (cell_costs.weight_rows_per_cycle(macro) if o.weight_rows_per_cycle == "auto"
+                      else o.weight_rows_per_cycle)
     options = SystemOptions(partial_sum_bits=o.partial_sum_bits, cell_write_pj_per_bit=cell_write,
-                            weight_rows_per_cycle=o.weight_rows_per_cycle,
+                            weight_rows_per_cycle=rows_per_cycle, cell_leakage=o.cell_leakage,
                             weights_preloaded=o.weights_preloaded, diagonal_mapping=o.diagonal_mapping,
                             pack_groups=o.pack_groups, activation_placement=o.activation_placement,
-                            dimc_multipliers_full_array=o.dimc_multipliers_full_array)
+                            dimc_multipliers_full_array=o.dimc_multipliers_full_array,
+                            act_act=o.act_act, kv_cache=o.kv_cache)
     return System(config.name, macro, levels, options, interconnect=config.interconnect.build())
 
 
@@ -256,12 +275,6 @@ def _auto_area(kind: str, bits: float, width: float, tech: Technology) -> float:
     if kind == "sram":
         return float(mem.sram_area(bits, width, tech))
     return 0.0  # off-chip
-
-
-def _cell_write_estimate(macro: MacroSpec, tech: Technology) -> float:
-    """Energy per bit written into the IMC cells, pJ: one row write of the array, from the SRAM model."""
-    array_bits = macro.rows * macro.cells_per_mult * macro.cols
-    return float(mem.sram_write_energy(array_bits, macro.cols, tech)) / macro.cols
 
 
 def load_system(path: str | Path) -> System:

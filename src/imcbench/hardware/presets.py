@@ -27,7 +27,8 @@ def paper_system_config(kind: str, rows: int, *, cols: int | None = None, n_macr
                         input_bits: int = 8, weight_bits: int = 8, bits_per_cycle: int | None = None,
                         adc_bits: float | str = "paper", node_nm: float = 28.0, vdd: float = 0.9,
                         l2_kb: float = L2_KB, dram_pj_per_bit: float = DRAM_PJ_PER_BIT,
-                        cells_per_mult: int = 1, delay_model: str = "zigzag") -> SystemConfig:
+                        cells_per_mult: int = 1, delay_model: str = "zigzag",
+                        cell: str = "sram6t") -> SystemConfig:
     """The paper's system as a configuration (what the YAML in ``examples/`` spells out)."""
     cols = rows if cols is None else cols
     return SystemConfig(
@@ -35,7 +36,7 @@ def paper_system_config(kind: str, rows: int, *, cols: int | None = None, n_macr
         technology=TechnologyConfig(node_nm=node_nm, vdd=vdd),
         macro=MacroConfig(kind=kind, rows=rows, cols=cols, input_bits=input_bits, weight_bits=weight_bits,
                           bits_per_cycle=bits_per_cycle, adc_bits=adc_bits, count=n_macros,
-                          cells_per_mult=cells_per_mult, delay_model=delay_model),
+                          cells_per_mult=cells_per_mult, delay_model=delay_model, cell=cell),
         memories=[
             MemoryConfig(name="input_regs", kind="register", operands=["I"], per="row", size_bits=input_bits),
             MemoryConfig(name="output_regs", kind="register", operands=["O"], per="column", size_bits=16),

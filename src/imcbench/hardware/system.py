@@ -85,6 +85,12 @@ class SystemOptions:
       its whole lifetime; ``adjacent`` only when its sole consumer is the next layer (zigzag-dse's rule).
     * ``pack_groups``: allow several groups of a grouped/depthwise convolution side by side on the array.
     * ``dimc_multipliers_full_array``: charge DIMC multipliers on all rows, as zigzag-dse >= 3.8 does.
+    * ``cell_leakage``: charge the leakage (or refresh) power of the macro's cells over each layer's latency
+      (``leakage.cells``; off by default, as the paper charges none).
+    * ``act_act``, ``kv_cache``: for LLM steps (:mod:`imcbench.llm_eval`), where the act x act matmuls run
+      (``array``, ``aimc_write``, ``dimc_write``, ``digital_unit``, ``digital_core``) and where the KV cache
+      lives (``dram``, ``sram``, ``imc``). :func:`imcbench.evaluate.evaluate` models neither: it refuses
+      a network with attention layers when they are not the defaults.
     """
 
     partial_sum_bits: int = 16
@@ -95,6 +101,9 @@ class SystemOptions:
     pack_groups: bool = True
     dimc_multipliers_full_array: bool = False
     activation_placement: Literal["liveness", "adjacent"] = "liveness"
+    cell_leakage: bool = False
+    act_act: str = "array"
+    kv_cache: str = "dram"
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,12 @@ bit log-log between them (exact at the listed sizes) and, outside 32..1024, use 
 ``A = a R C + (b/2)(R + C)`` on the same points (max error 5.5 %, rms 2.7 %). For a non-square
 R x C array the square size with the same number of bits, sqrt(R C), picks the area per bit.
 Units: mm2.
+
+Other cell technologies (:mod:`imcbench.celltech`): the same array organisation with the cell part scaled
+by the cell's area relative to the 6T SRAM cell, ``area_f2 / area_f2(sram6t)``; the row/column periphery
+(the ``b`` term of the fit) is kept. Scaling the CACTI array rather than using ``area_f2 F^2`` alone keeps
+the array overhead (wells, straps, sense amplifiers) that CACTI includes: its 28 nm per-bit area,
+0.37 um2 = ~470 F^2, is ~3x a bare 6T cell.
 """
 
 from __future__ import annotations
@@ -36,3 +42,16 @@ def cell_array_area(rows: ArrayLike, cols: ArrayLike, tech: Technology) -> Array
                                _LOG_SIZE, _LOG_AREA_PER_BIT))
     fitted = FIT_AREA_PER_BIT_MM2 * bits + FIT_AREA_PER_LINE_MM2 / 2 * (rows + cols)
     return np.where(inside, per_bit * bits, fitted) * tech.area_scale
+
+
+def scaled_cell_array_area(rows: ArrayLike, cols: ArrayLike, tech: Technology, area_ratio: ArrayLike) -> ArrayLike:
+    """Area of a ``rows`` x ``cols`` array of cells ``area_ratio`` times the 6T SRAM cell's size, mm2.
+
+    periphery + area_ratio x (CACTI SRAM array - periphery), periphery = (b/2)(rows + cols) of the fit;
+    exactly :func:`cell_array_area` where ``area_ratio`` is 1.
+    """
+    sram = cell_array_area(rows, cols, tech)
+    periphery = FIT_AREA_PER_LINE_MM2 / 2 * (np.asarray(rows, dtype=float) + np.asarray(cols, dtype=float))
+    periphery = periphery * tech.area_scale
+    ratio = np.asarray(area_ratio, dtype=float)
+    return np.where(ratio == 1.0, sram, periphery + ratio * (sram - periphery))

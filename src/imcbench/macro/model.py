@@ -20,7 +20,7 @@ from typing import Literal
 import numpy as np
 
 from imcbench.macro import components as cmp
-from imcbench.macro.cells import cell_array_area
+from imcbench.macro.cells import scaled_cell_array_area
 from imcbench.tech import TECH_28NM, Technology
 
 DelayModel = Literal["zigzag", "paper"]
@@ -49,6 +49,8 @@ class MacroParams:
     cells_per_mult: np.ndarray = field(default_factory=lambda: np.array(1.0))  # M
     n_macros: np.ndarray = field(default_factory=lambda: np.array(1.0))  # NB
     cells_area_mm2: np.ndarray = field(default_factory=lambda: np.array(np.nan))  # per macro; NaN: CACTI
+    cell_area_ratio: np.ndarray = field(default_factory=lambda: np.array(1.0))  # cell area / 6T SRAM cell
+    cell_read_fj: np.ndarray = field(default_factory=lambda: np.array(np.nan))  # per cell read; NaN: SRAM C_BL V^2
     tech: Technology = TECH_28NM
     delay_model: DelayModel = "zigzag"
 
@@ -151,7 +153,7 @@ def energy_per_cycle(p: MacroParams, rows_used=None, cols_used=None, *,
     e_mult = cmp.multiplier_energy(tech)
 
     dac = rows_used * cmp.dac_energy(bc, tech)
-    bitline = cols_used * bw * p.rows * cmp.cell_line_energy(tech)
+    bitline = cols_used * bw * p.rows * cell_read_energy(p)
     mult_aimc = rows_used * p.weight_cols * bw * e_mult
     mult_rows_dimc = np.where(np.asarray(dimc_multipliers_full_array, dtype=bool), p.rows, rows_used)
     mult_dimc = mult_rows_dimc * p.weight_cols * bc * bw * e_mult
@@ -175,6 +177,15 @@ def energy_per_cycle(p: MacroParams, rows_used=None, cols_used=None, *,
     return {name: value / FJ_PER_PJ for name, value in energies_fj.items()}
 
 
+def cell_read_energy(p: MacroParams) -> np.ndarray:
+    """Energy of reading one cell in compute mode (one activation of its bit-line), fJ.
+
+    SRAM (``cell_read_fj`` NaN): the paper's bit-line load C_BL V^2 (section 2.3). Other cells: the cell
+    table's ``read_energy_fj_per_bit`` (V_read^2 G t_read for resistive cells, imcbench.celltech).
+    """
+    return np.where(np.isnan(p.cell_read_fj), cmp.cell_line_energy(p.tech), p.cell_read_fj)
+
+
 def precharge_energy_per_switch(p: MacroParams) -> np.ndarray:
     """Energy to switch the weights of one macro when M > 1 cells share a multiplier, pJ.
 
@@ -192,7 +203,8 @@ def area_by_component(p: MacroParams) -> dict[str, np.ndarray]:
     tech, bw, bc, d1, d2 = p.tech, p.weight_bits, p.bits_per_cycle, p.weight_cols, p.rows
     a_fa = cmp.full_adder_area(tech)
     cells = np.where(np.isnan(p.cells_area_mm2),
-                     cell_array_area(d2 * p.cells_per_mult, d1 * bw, tech), p.cells_area_mm2)
+                     scaled_cell_array_area(d2 * p.cells_per_mult, d1 * bw, tech, p.cell_area_ratio),
+                     p.cells_area_mm2)
     mult_aimc = d1 * d2 * bw * tech.a_nand2
     mult_dimc = d1 * d2 * bc * bw * tech.a_nand2
     areas_um2 = {

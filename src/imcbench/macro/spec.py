@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from imcbench.celltech import DEFAULT_CELL, CellTechnology, get_cell, list_cells
 from imcbench.errors import ImcbenchError
 from imcbench.macro import model
 from imcbench.macro.components import adc_bits_paper_rule
@@ -23,6 +24,18 @@ MACRO_KINDS = ("aimc", "dimc")
 DEFAULT_BITS_PER_CYCLE = {"aimc": 2, "dimc": 1}  # the paper's choices (AIMC 2-bit DAC, DIMC bit-serial)
 MAX_ADC_BITS = 16  # beyond this the paper's ADC fit (validated up to ~8 bits) is meaningless
 MAX_ROWS = 1 << 16
+DIMC_CELLS = tuple(name for name in list_cells() if get_cell(name).volatile)  # digital cells: SRAM, eDRAM
+
+
+def cell_model_terms(cell: str) -> tuple[float, float]:
+    """(cell area / 6T SRAM cell area, compute read energy per cell in fJ or NaN) of the macro model.
+
+    sram6t is the paper's array (ratio 1, bit-line C_BL V^2); SRAM cells keep the bit-line model (NaN);
+    other cells read with the cell table's ``read_energy_fj_per_bit`` (imcbench.celltech).
+    """
+    tech = get_cell(cell)
+    ratio = 1.0 if tech.name == DEFAULT_CELL else tech.area_f2 / get_cell(DEFAULT_CELL).area_f2
+    return ratio, (np.nan if tech.is_sram else tech.read_energy_fj_per_bit)
 
 
 @dataclass(frozen=True)
@@ -42,12 +55,18 @@ class MacroSpec:
     vdd: float = 0.9
     delay_model: model.DelayModel = "zigzag"
     cells_area_mm2: float | None = None
+    cell: str = DEFAULT_CELL  # memory-cell technology, a name of imcbench.celltech (sram6t, rram, pcm, ...)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "cell", get_cell(self.cell).name)  # raises, listing the cells, on a bad name
         kind = str(self.kind).lower()
         if kind not in MACRO_KINDS:
             raise ImcbenchError(f"macro kind {self.kind!r} is not known; use 'aimc' or 'dimc'")
         object.__setattr__(self, "kind", kind)
+        if kind == "dimc" and self.cell not in DIMC_CELLS:
+            raise ImcbenchError(f"invalid macro: a DIMC macro computes on digital cells; cell {self.cell!r} is "
+                                f"non-volatile (modeled for AIMC only): use kind aimc or a cell of "
+                                f"{', '.join(DIMC_CELLS)}")
         if self.bits_per_cycle is None:
             object.__setattr__(self, "bits_per_cycle", min(DEFAULT_BITS_PER_CYCLE[kind], self.input_bits))
         reasons = invalid_reasons(kind=np.array([kind]), rows=self.rows, cols=self.cols,
@@ -78,19 +97,25 @@ class MacroSpec:
         return float(adc_bits_paper_rule(self.bits_per_cycle, self.rows))
 
     @property
+    def cell_technology(self) -> CellTechnology:
+        """The memory cell of the array (imcbench.celltech)."""
+        return get_cell(self.cell)
+
+    @property
     def technology(self) -> Technology:
         return Technology(self.node_nm, self.vdd)
 
     def params(self) -> model.MacroParams:
         """The vectorized model's parameters for this one macro (arrays of shape ())."""
         adc = self.resolved_adc_bits
+        area_ratio, read_fj = cell_model_terms(self.cell)
         return model.MacroParams(
             is_aimc=self.kind == "aimc", rows=self.rows, weight_cols=self.weight_cols,
             input_bits=self.input_bits, weight_bits=self.weight_bits, bits_per_cycle=self.bits_per_cycle,
             adc_bits=np.nan if adc is None else adc, cells_per_mult=self.cells_per_mult,
             n_macros=self.n_macros,
             cells_area_mm2=np.nan if self.cells_area_mm2 is None else self.cells_area_mm2,
-            tech=self.technology, delay_model=self.delay_model)
+            cell_area_ratio=area_ratio, cell_read_fj=read_fj, tech=self.technology, delay_model=self.delay_model)
 
     def evaluate(self) -> "MacroResult":
         """Peak energy, clock period, area and throughput of this macro."""
@@ -180,11 +205,13 @@ def invalid_reasons(*, kind, rows, cols, input_bits, weight_bits, bits_per_cycle
 
 def evaluate_macros(kind, rows, cols, *, input_bits=8, weight_bits=8, bits_per_cycle=None,
                     adc_bits=None, cells_per_mult=1, n_macros=1, node_nm=28.0, vdd=0.9,
-                    delay_model: model.DelayModel = "zigzag", on_invalid: str = "raise") -> pd.DataFrame:
+                    delay_model: model.DelayModel = "zigzag", on_invalid: str = "raise",
+                    cell=DEFAULT_CELL) -> pd.DataFrame:
     """Peak figures of many macros at once, one DataFrame row per configuration.
 
     Arguments broadcast against each other (scalars or arrays). ``bits_per_cycle=None`` takes the
-    paper's choice per kind; ``adc_bits`` None or NaN entries take the paper's rule.
+    paper's choice per kind; ``adc_bits`` None or NaN entries take the paper's rule. ``cell`` names the
+    memory cell (imcbench.celltech), one name or an array of names; an unknown name raises.
     ``on_invalid="raise"`` stops at the first impossible configuration with its index and reason;
     ``"drop"`` leaves those rows out (see :func:`invalid_reasons` to count them).
     Columns: the inputs, ``tclk_ns``, ``area_mm2``, ``tops``, ``tops_per_w``, ``tops_per_mm2``,
@@ -196,15 +223,17 @@ def evaluate_macros(kind, rows, cols, *, input_bits=8, weight_bits=8, bits_per_c
                                  np.asarray(np.nan if bits_per_cycle is None else bits_per_cycle, dtype=float),
                                  np.asarray(np.nan if adc_bits is None else adc_bits, dtype=float),
                                  np.asarray(cells_per_mult), np.asarray(n_macros), np.asarray(node_nm),
-                                 np.asarray(vdd))
-    kind, rows, cols, bi, bw, bc, adc, m, nb, node, v = (np.ravel(a) for a in arrays)
+                                 np.asarray(vdd), np.char.lower(np.asarray(cell, dtype=str)))
+    kind, rows, cols, bi, bw, bc, adc, m, nb, node, v, cell = (np.ravel(a) for a in arrays)
+    terms = {name: cell_model_terms(name) for name in np.unique(cell)}  # raises on an unknown cell
     bi = bi.astype(float)
     bc = np.where(np.isnan(bc), np.minimum(np.where(kind == "aimc", 2.0, 1.0), bi), bc)
     bad_kind = ~np.isin(kind, MACRO_KINDS)
     reasons = invalid_reasons(kind=kind, rows=rows, cols=cols, input_bits=bi, weight_bits=bw,
                               bits_per_cycle=bc, adc_bits=adc, cells_per_mult=m, n_macros=nb,
                               node_nm=node, vdd=v)
-    reasons = {"kind must be 'aimc' or 'dimc'": bad_kind, **reasons}
+    reasons = {"kind must be 'aimc' or 'dimc'": bad_kind, **reasons,
+               "a DIMC macro needs a digital (volatile) cell": (kind == "dimc") & ~np.isin(cell, DIMC_CELLS)}
     invalid = np.zeros(kind.shape, dtype=bool)
     for reason, mask in reasons.items():
         if on_invalid == "raise" and mask.any():
@@ -212,21 +241,23 @@ def evaluate_macros(kind, rows, cols, *, input_bits=8, weight_bits=8, bits_per_c
             raise ImcbenchError(f"invalid macro configuration at index {index}: {reason}")
         invalid |= mask
     keep = ~invalid
-    kind, rows, cols, bi, bw, bc, adc, m, nb, node, v = (
-        a[keep] for a in (kind, rows, cols, bi, bw, bc, adc, m, nb, node, v))
+    kind, rows, cols, bi, bw, bc, adc, m, nb, node, v, cell = (
+        a[keep] for a in (kind, rows, cols, bi, bw, bc, adc, m, nb, node, v, cell))
+    area_ratio = np.array([terms[name][0] for name in cell], dtype=float)
+    read_fj = np.array([terms[name][1] for name in cell], dtype=float)
     rows, cols, bw = rows.astype(float), cols.astype(float), bw.astype(float)
     is_aimc = kind == "aimc"
     adc = np.where(np.isnan(adc), adc_bits_paper_rule(bc, rows), adc)
     adc = np.where(is_aimc, adc, np.nan)
     params = model.MacroParams(is_aimc=is_aimc, rows=rows, weight_cols=np.floor(cols / bw), input_bits=bi,
                                weight_bits=bw, bits_per_cycle=bc, adc_bits=np.where(is_aimc, adc, 0.0),
-                               cells_per_mult=m, n_macros=nb, tech=Technology(node, v),
-                               delay_model=delay_model)
+                               cells_per_mult=m, n_macros=nb, cell_area_ratio=area_ratio,
+                               cell_read_fj=read_fj, tech=Technology(node, v), delay_model=delay_model)
     pk = model.peak(params)
     columns = {"kind": kind, "rows": rows.astype(int), "cols": cols.astype(int),
                "input_bits": bi.astype(int), "weight_bits": bw.astype(int),
                "bits_per_cycle": bc.astype(int), "adc_bits": adc, "cells_per_mult": m.astype(int),
-               "n_macros": nb.astype(int), "node_nm": node.astype(float), "vdd": v.astype(float),
+               "n_macros": nb.astype(int), "node_nm": node.astype(float), "vdd": v.astype(float), "cell": cell,
                "tclk_ns": pk.t_clk, "area_mm2": pk.total_area_mm2, "tops": pk.tops,
                "tops_per_w": pk.tops_per_w, "tops_per_mm2": pk.tops_per_mm2,
                "energy_per_mac_fj": pk.energy_per_mac_fj}

@@ -22,11 +22,12 @@ from typing import Sequence
 
 import numpy as np
 
+from imcbench.hardware import cell_costs
 from imcbench.hardware.system import System
 from imcbench.interconnect import Interconnect, link_cycles, link_energy_per_bit
 from imcbench.macro import MacroParams
 from imcbench.macro import components as cmp
-from imcbench.macro.model import energy_per_cycle, peak, precharge_energy_per_switch
+from imcbench.macro.model import delay_by_component, energy_per_cycle, peak, precharge_energy_per_switch
 from imcbench.mapping.placement import Homes
 from imcbench.mapping.space import Candidates
 from imcbench.mapping.traffic import Traffic, layer_traffic, standalone_homes  # noqa: F401 (re-exported)
@@ -85,6 +86,7 @@ class Pricing:
     bandwidth: dict[str, np.ndarray]  # bits per cycle, all instances
     precharge_per_switch: np.ndarray
     full_adder_pj: np.ndarray
+    leakage_pj_per_cycle: np.ndarray  # cells of all macros x leakage x t_clk; 0 unless options.cell_leakage
     links: tuple[Interconnect, ...] = ()
     tclk_ns: np.ndarray | None = None  # (S, 1) clock periods, for link bandwidths given in Gb/s
 
@@ -97,7 +99,7 @@ class Pricing:
         each = [x.macro.params() for x in systems]
         col = lambda values: np.asarray(values, dtype=float)[:, None]  # noqa: E731
         fields = ("weight_cols", "input_bits", "weight_bits", "bits_per_cycle", "adc_bits", "cells_per_mult",
-                  "n_macros", "cells_area_mm2", "rows")
+                  "n_macros", "cells_area_mm2", "rows", "cell_area_ratio", "cell_read_fj")
         macro = {f: col([float(getattr(p, f)) for p in each]) for f in fields}
         tech = Technology(**{f: col([float(np.asarray(getattr(p.tech, f))) for p in each])
                              for f in ("node_nm", "vdd", "vth", "alpha", "analog_node_exponent")})
@@ -116,6 +118,7 @@ class Pricing:
                        for n in names},
             precharge_per_switch=np.asarray(precharge_energy_per_switch(one)),
             full_adder_pj=np.asarray(cmp.full_adder_energy(tech)) / 1e3,
+            leakage_pj_per_cycle=_leakage_pj_per_cycle(systems, one),
             links=tuple(x.interconnect for x in systems),
             tclk_ns=_clock_periods(one, systems))
 
@@ -145,6 +148,8 @@ def price(traffic: Traffic, systems: Sequence[System] | Pricing) -> CostArrays:
         energy |= _link_energy(traffic, pricing)
     energy = {k: np.broadcast_to(v, (s, n)) for k, v in energy.items()}
     cycles, cycle_breakdown = _cycles(traffic, pricing, s, n)
+    if np.any(pricing.leakage_pj_per_cycle > 0):
+        energy["leakage.cells"] = cycles * pricing.leakage_pj_per_cycle
     feasible = traffic.feasible
     total = sum(energy.values())
     return CostArrays(energy_pj=np.where(feasible, total, np.inf), cycles=np.where(feasible, cycles, np.inf),
@@ -170,6 +175,15 @@ def _link_energy(traffic: Traffic, pricing: Pricing) -> dict[str, np.ndarray]:
     if any(link.macros_per_chip is not None for link in pricing.links):
         energy |= {f"interconnect.chip.{op}": bits * chip for op, bits in traffic.link_bits.items()}
     return energy
+
+
+def _leakage_pj_per_cycle(systems: Sequence[System], params: MacroParams) -> np.ndarray:
+    """Leakage (or refresh) energy of every cell of the system per clock, pJ, shape (S, 1); 0 where
+    ``options.cell_leakage`` is off. leakage_pw_per_bit (imcbench.celltech) x cells x t_clk."""
+    t_clk = sum(delay_by_component(params).values())
+    power_pw = np.array([cell_costs.leakage_pw(x.macro) if x.options.cell_leakage else 0.0
+                         for x in systems])[:, None]
+    return power_pw * t_clk * cell_costs.PJ_PER_PW_NS
 
 
 def _cycles(traffic: Traffic, pricing: Pricing, s: int, n: int):

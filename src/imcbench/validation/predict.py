@@ -26,7 +26,9 @@ Bi = Bc       B_x: one invocation = one model cycle (the    B_x (Bc > 1: the pap
 B_ADC         B_ADC; blank: the paper's rule                (no ADC)
               B_x + 0.5 log2(N), never rounded
 cells area    CACTI area of N_row x N_col cells x the cell-type area ratio (transistor count / 6 for
-              SRAM-like cells, NVM_CELL_AREA_RATIO for eNVM)
+              SRAM-like cells; ReRAM, PCM, MRAM from the cell table; NVM_CELL_AREA_RATIO for Flash)
+bit-line      C_BL V^2 per cell; with ``envm_cells="table"`` the cell table's read energy for ReRAM,
+              PCM, MRAM cells (``"table_area"``/``"table"``: their area ratio from the cell table too)
 ============  ============================================  ===============================================
 
 Three count corrections follow from the chip's structure, not from fitting:
@@ -69,6 +71,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from imcbench.celltech import DEFAULT_CELL, CellTechnology, get_cell
+from imcbench.errors import ImcbenchError
 from imcbench.macro import model
 from imcbench.macro.cells import cell_array_area
 from imcbench.macro.components import adc_bits_paper_rule
@@ -80,6 +84,16 @@ if TYPE_CHECKING:
 
 REF_CELL_TRANSISTORS = 6  # the CACTI cell array of the paper is a 6T SRAM
 NVM_CELL_AREA_RATIO = 0.25  # 1T1R / 1T1MTJ / flash cell vs a 6T SRAM cell: ~30-40 F2 vs ~120-150 F2 (IRDS 2020 tables)
+# eNVM families of the chip file that the cell table (imcbench.celltech) describes; others keep the constants
+CELL_TABLE_OF_FAMILY = {"ReRAM": "rram", "PCM": "pcm", "MRAM": "mram"}
+# How eNVM rows (ReRAM, PCM, MRAM) are modeled: "constants" (NVM_CELL_AREA_RATIO, the SRAM bit-line C_BL V^2;
+# the default, which the packaged calibration was fitted with), "table_area" (cell area from imcbench.celltech)
+# or "table" (area and compute read energy from the cell table). Flash rows keep the constants in all three.
+# Measured on chips_train.csv (paper model, the 14 ReRAM/PCM/MRAM rows; benchmarks/bench_envm_cells.py): geo-mean
+# TOPS/W ratio 0.83 (constants) vs 0.18 (table: the table's read energies, derived from memory-read conditions,
+# over-predict these macros' energy); TOPS/mm2 median error 0.77 (constants) vs 0.82 (table areas).
+ENVM_CELL_MODELS = ("constants", "table_area", "table")
+DEFAULT_ENVM_CELL_MODEL = "constants"
 CAPACITOR_TRANSISTOR_EQUIV = 1.0  # a compute capacitor over a cell counted as one transistor of area (assumption)
 LOGIC_CELL_EXTRA = "+D"  # cell-type suffix of DIMC cells with local logic (counted by the model's multipliers)
 
@@ -116,13 +130,29 @@ class ChipComponents:
                               delay_ns=pick(self.delay_ns))
 
 
-def cell_area_ratio(cell_type: str, family: str) -> float:
+def table_cell(family: str) -> CellTechnology | None:
+    """The cell-table entry of an eNVM cell family of the chip file (ReRAM -> rram, ...), or None."""
+    name = CELL_TABLE_OF_FAMILY.get(family)
+    return None if name is None else get_cell(name)
+
+
+def cell_read_fj(family: str) -> float:
+    """Compute-mode read energy per cell, fJ, of a table eNVM family; NaN (the SRAM bit-line model) otherwise."""
+    cell = table_cell(family)
+    return np.nan if cell is None else cell.read_energy_fj_per_bit
+
+
+def cell_area_ratio(cell_type: str, family: str, envm_cells: str = DEFAULT_ENVM_CELL_MODEL) -> float:
     """Area of one bit-cell relative to the 6T SRAM cell of CACTI, unitless.
 
     SRAM / eDRAM cells: transistor count / 6, a capacitor counted as CAPACITOR_TRANSISTOR_EQUIV
     transistors ('10T1C' -> 11/6; '6T+D' -> 1: the '+D' logic is the model's multiplier area).
-    eNVM cells (ReRAM, PCM, MRAM, Flash): NVM_CELL_AREA_RATIO. Unknown text: 1.
+    eNVM cells (ReRAM, PCM, MRAM, Flash): NVM_CELL_AREA_RATIO; with ``envm_cells`` "table_area" or "table",
+    ReRAM, PCM and MRAM take area_f2 / area_f2(sram6t) of the cell table (imcbench.celltech). Unknown text: 1.
     """
+    cell = table_cell(family)
+    if cell is not None and envm_cells != "constants":
+        return cell.area_f2 / get_cell(DEFAULT_CELL).area_f2
     if family in ("ReRAM", "PCM", "MRAM", "Flash"):
         return NVM_CELL_AREA_RATIO
     text = cell_type.upper().replace(" ", "").split(LOGIC_CELL_EXTRA)[0]
@@ -133,8 +163,13 @@ def cell_area_ratio(cell_type: str, family: str) -> float:
     return (transistors + CAPACITOR_TRANSISTOR_EQUIV * capacitors) / REF_CELL_TRANSISTORS
 
 
-def chip_components(chips: list[PublishedChip]) -> ChipComponents:
-    """The paper's macro model evaluated for the modelable AIMC / DIMC rows of ``chips`` (vectorized)."""
+def chip_components(chips: list[PublishedChip], envm_cells: str = DEFAULT_ENVM_CELL_MODEL) -> ChipComponents:
+    """The paper's macro model evaluated for the modelable AIMC / DIMC rows of ``chips`` (vectorized).
+
+    ``envm_cells``: how eNVM cells are modeled, one of ENVM_CELL_MODELS (see there)."""
+    if envm_cells not in ENVM_CELL_MODELS:
+        raise ImcbenchError(f"envm_cells {envm_cells!r}: use one of {', '.join(ENVM_CELL_MODELS)}")
+    from_table = envm_cells == "table"
     use = [c for c in chips if c.modelable and c.kind in ("aimc", "dimc")]
     f = pd.DataFrame([{"row": c.row, "kind": c.kind, "cm": c.compute_model, "family": c.cell_family,
                        "proc": c.imc_processor, "sram": c.is_sram, "t_core": c.t_core_ns, "node": c.node_nm,
@@ -142,7 +177,8 @@ def chip_components(chips: list[PublishedChip]) -> ChipComponents:
                        "n_col": c.cols, "bx": c.input_bits, "bw": c.weight_bits, "adc": c.adc_bits,
                        "n": c.dot_length, "r": c.rows_per_adc, "cc": c.cols_per_cycle, "c": c.cols_per_adc,
                        "n_adc": c.n_adc,
-                       "cell_ratio": cell_area_ratio(c.cell_type, c.cell_family)} for c in use])
+                       "cell_ratio": cell_area_ratio(c.cell_type, c.cell_family, envm_cells),
+                       "cell_read_fj": cell_read_fj(c.cell_family) if from_table else np.nan} for c in use])
     if f.empty:
         return _no_components()
     aimc = (f.kind == "aimc").to_numpy()
@@ -160,7 +196,8 @@ def chip_components(chips: list[PublishedChip]) -> ChipComponents:
     p = model.MacroParams(
         is_aimc=aimc, rows=np.where(aimc, r, n), weight_cols=np.where(aimc, n_adc * cc, n_adc),
         weight_bits=np.where(aimc, 1.0, bw), input_bits=bx, bits_per_cycle=bx,
-        adc_bits=np.where(aimc, adc_bits, 0.0), cells_area_mm2=cells_area, tech=tech)
+        adc_bits=np.where(aimc, adc_bits, 0.0), cells_area_mm2=cells_area,
+        cell_read_fj=f.cell_read_fj.to_numpy(float), tech=tech)
     energy = model.energy_per_cycle(p, rows_used=n)
     area = model.area_by_component(p)
     delay = model.delay_by_component(p)
@@ -256,14 +293,16 @@ class ChipPrediction:
         return data
 
 
-def predict_chips(chips: list[PublishedChip], calibration: "Calibration | None" = None) -> list[ChipPrediction]:
+def predict_chips(chips: list[PublishedChip], calibration: "Calibration | None" = None,
+                  envm_cells: str = DEFAULT_ENVM_CELL_MODEL) -> list[ChipPrediction]:
     """Predict every row of ``chips``; rows the model cannot describe come back with ``modeled=False``.
 
-    ``calibration=None`` is the paper's uncalibrated model (then ``*_model == *_paper``).
+    ``calibration=None`` is the paper's uncalibrated model (then ``*_model == *_paper``);
+    ``envm_cells`` as in :func:`chip_components`.
     """
     from imcbench.validation.calibration import apply_calibration  # calibration builds on this module
 
-    comp = chip_components(chips)
+    comp = chip_components(chips, envm_cells)
     paper_w, paper_d = figures_of(comp, comp.energy_pj, comp.area_mm2, comp.delay_ns)
     paper_t = density_given_tcore(comp, comp.area_mm2)
     model_w, model_d, model_t = paper_w, paper_d, paper_t

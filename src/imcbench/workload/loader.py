@@ -36,15 +36,18 @@ _YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def load_workload(name_or_path: str | os.PathLike, *, act_bits: int | None = None,
-                  weight_bits: int | None = None, out_bits: int | None = None) -> Network:
+                  weight_bits: int | None = None, out_bits: int | None = None,
+                  batch: int | None = None) -> Network:
     """The network named by ``name_or_path``: a built-in name, or a ``.onnx`` / ``.yaml`` file.
 
     A string with a path separator or a ``.onnx`` / ``.yaml`` / ``.yml`` suffix is always a path; any
     other string is a built-in name (see :func:`imcbench.workload.zoo.list_builtin_networks`) unless
     no built-in has that name and a file of that name exists (then it is read as ONNX). The given
     precisions (bits) replace those of every layer; ``None`` keeps them.
+    LLM workloads (``gpt2:decode:L=1024``, ``gpt2-prefill-512``, a YAML file with ``llm:``) are built
+    by :mod:`imcbench.workload.llm`; ``batch`` sets their batch (for other networks: every layer's B).
     """
-    from imcbench.workload import zoo
+    from imcbench.workload import llm, zoo
 
     text = os.fspath(name_or_path)
     path = Path(text)
@@ -52,10 +55,17 @@ def load_workload(name_or_path: str | os.PathLike, *, act_bits: int | None = Non
                        or path.suffix.lower() in _ONNX_SUFFIXES + _YAML_SUFFIXES)
     if not text.strip():
         raise ImcbenchError("empty workload name; give a built-in network name or a .onnx/.yaml file")
+    if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= llm.MAX_BATCH):
+        raise ImcbenchError(f"batch {batch!r} must be an integer in 1..{llm.MAX_BATCH}")
+    workload = llm.load_llm_workload(text, batch)
+    if workload is not None:
+        return _with_bits(workload.network, act_bits, weight_bits, out_bits)
     if looks_like_path or (not zoo.is_builtin(text) and path.is_file()):
         network = _load_file(path)
     else:
         network = zoo.builtin_network(text)  # raises with the valid names and a suggestion
+    if batch is not None:
+        network = Network(network.name, tuple(replace(layer, B=batch) for layer in network.layers))
     return _with_bits(network, act_bits, weight_bits, out_bits)
 
 
