@@ -10,7 +10,7 @@ from imcbench.dse.pareto import pareto_mask
 from imcbench.study import ENERGY_GROUPS, KINDS
 
 GROUP_COLORS = {"macro": "#2ca02c", "weights": "#d62728", "inputs": "#1f77b4", "outputs": "#ff7f0e",
-                "interconnect": "#9467bd"}
+                "interconnect": "#9467bd", "leakage": "#8c564b"}
 COMPONENT_COLORS = {"adc": "#d62728", "dac": "#ff9896", "bitline": "#9467bd", "multipliers": "#8c564b",
                     "adder_tree": "#1f77b4", "place_value": "#17becf", "accumulator": "#bcbd22",
                     "precharge": "#7f7f7f", "cells": "#c7c7c7", "regi": "#aec7e8", "rego": "#ffbb78",
@@ -84,8 +84,13 @@ def layer_type_figures(layers: pd.DataFrame) -> list[FigureSpec]:
         figs.append(FigureSpec(
             f"layer_{layer_type}_energy_split", f"{layer_type}: energy per MAC by part", "macro", "fJ per MAC",
             [Series(g, labels, sub[f"fj_per_mac.{g}"].tolist(), kind="bar", color=GROUP_COLORS[g])
-             for g in ENERGY_GROUPS], barmode="stack", width=900))
+             for g in _present_groups(sub, "fj_per_mac.")], barmode="stack", width=900))
     return figs
+
+
+def _present_groups(frame: pd.DataFrame, prefix: str) -> list[str]:
+    """The energy groups with a non-zero value somewhere in ``frame`` (links and leakage are often off)."""
+    return [g for g in ENERGY_GROUPS if (frame[f"{prefix}{g}"] != 0).any()]
 
 
 def network_figures(networks: pd.DataFrame) -> list[FigureSpec]:
@@ -108,7 +113,7 @@ def network_figures(networks: pd.DataFrame) -> list[FigureSpec]:
     figs.append(FigureSpec(
         "network_energy_split", "Energy split at each network's most efficient macro", "network", "share of energy",
         [Series(g, labels, (best[f"energy_pj.{g}"] / best.energy_pj).tolist(), kind="bar", color=GROUP_COLORS[g])
-         for g in ENERGY_GROUPS], barmode="stack", width=900))
+         for g in _present_groups(best, "energy_pj.")], barmode="stack", width=900))
     figs.append(pareto_figure(real))
     return figs
 
