@@ -108,6 +108,13 @@ def _tokens(vocab: int, length: int = SEQ):
     return (torch.randint(0, vocab, (1, length), generator=gen),)
 
 
+def _ones():
+    """An all-ones attention mask: without one, transformers' packed-sequence check calls aten::diff, which
+    the classic exporter cannot export."""
+    import torch
+    return torch.ones(1, SEQ, dtype=torch.long)
+
+
 def _bert():
     from transformers import BertConfig, BertModel
     cfg = BertConfig()  # BERT-base: 12 layers, 768 hidden, 12 heads
@@ -123,7 +130,7 @@ def _distilbert():
 def _gpt2():
     from transformers import GPT2Config, GPT2LMHeadModel
     cfg = GPT2Config()  # GPT-2 small, LM head included
-    return _hf_wrap(GPT2LMHeadModel(cfg).eval(), use_cache=False), _tokens(cfg.vocab_size)
+    return _hf_wrap(GPT2LMHeadModel(cfg).eval(), use_cache=False, attention_mask=_ones()), _tokens(cfg.vocab_size)
 
 
 def _t5_encoder():
@@ -136,7 +143,8 @@ def _llama_tiny():
     from transformers import LlamaConfig, LlamaForCausalLM
     cfg = LlamaConfig(vocab_size=32000, hidden_size=256, intermediate_size=688, num_hidden_layers=4,
                       num_attention_heads=8, num_key_value_heads=4, max_position_embeddings=512)
-    return _hf_wrap(LlamaForCausalLM(cfg).eval(), use_cache=False), _tokens(cfg.vocab_size)
+    return (_hf_wrap(LlamaForCausalLM(cfg).eval(), use_cache=False, attention_mask=_ones()),
+            _tokens(cfg.vocab_size))
 
 
 def _hf_vit():
@@ -237,22 +245,30 @@ def _sdpa():
     return SDPA().eval(), (torch.randn(1, 64, 128),)
 
 
-def _bert_layer_classes():
-    from transformers.models.bert.modeling_bert import BertLayer
-    return {BertLayer}
+def _classes(module: str, *names: str):
+    """The module classes ``names`` of ``module``, imported when the export runs."""
+    def get():
+        import importlib
+        mod = importlib.import_module(module)
+        return {getattr(mod, name) for name in names}
+    return get
 
 
-def _resnet_block_classes():
-    from torchvision.models.resnet import BasicBlock
-    return {BasicBlock}
+def _all_modules():
+    return True  # every module class becomes a function (nested functions)
+
+# BERT's BertLayer (and its parts) cannot be exported as functions by torch 2.14's classic exporter
+# (_jit_pass_onnx_track_scope_attributes raises TypeError), so the local-function files are vision models.
 
 
 C, D, F = "classic", "dynamo", "classic_functions"
 SPECS = [
     # torchvision
-    Spec("resnet18", "torchvision", _tv("resnet18"), (C, D, F), function_modules=_resnet_block_classes),
+    Spec("resnet18", "torchvision", _tv("resnet18"), (C, D, F),
+         function_modules=_classes("torchvision.models.resnet", "BasicBlock")),
     Spec("resnet50", "torchvision", _tv("resnet50"), (C,)),
-    Spec("mobilenet_v2", "torchvision", _tv("mobilenet_v2"), (C,)),
+    Spec("mobilenet_v2", "torchvision", _tv("mobilenet_v2"), (C, F),
+         function_modules=_classes("torchvision.models.mobilenetv2", "InvertedResidual")),
     Spec("mobilenet_v3_small", "torchvision", _tv("mobilenet_v3_small"), (C, D)),
     Spec("efficientnet_b0", "torchvision", _tv("efficientnet_b0"), (C,)),
     Spec("shufflenet_v2_x1_0", "torchvision", _tv("shufflenet_v2_x1_0"), (C, D)),
@@ -260,8 +276,10 @@ SPECS = [
     Spec("densenet121", "torchvision", _tv("densenet121"), (C,)),
     Spec("vgg11", "torchvision", _tv("vgg11"), (C,)),
     Spec("convnext_tiny", "torchvision", _tv("convnext_tiny"), (C,)),
-    Spec("swin_t", "torchvision", _tv("swin_t"), (C, D)),
-    Spec("vit_b_16", "torchvision", _tv("vit_b_16"), (C, D)),
+    Spec("swin_t", "torchvision", _tv("swin_t"), (C, D, F),
+         function_modules=_classes("torchvision.models.swin_transformer", "SwinTransformerBlock")),
+    Spec("vit_b_16", "torchvision", _tv("vit_b_16"), (C, D, F),
+         function_modules=_classes("torchvision.models.vision_transformer", "EncoderBlock")),
     Spec("regnet_y_400mf", "torchvision", _tv("regnet_y_400mf"), (C,)),
     Spec("mnasnet0_5", "torchvision", _tv("mnasnet0_5"), (C,)),
     Spec("googlenet", "torchvision", _tv("googlenet", aux_logits=False, init_weights=True), (C,)),
@@ -269,9 +287,10 @@ SPECS = [
     Spec("timm_resnet26d", "timm", _timm("resnet26d"), (C,)),
     Spec("timm_efficientnet_lite0", "timm", _timm("efficientnet_lite0"), (C,)),
     Spec("timm_mobilevit_xxs", "timm", _timm("mobilevit_xxs", 256), (C,)),
-    Spec("timm_deit_tiny", "timm", _timm("deit_tiny_patch16_224"), (C, D)),
+    Spec("timm_deit_tiny", "timm", _timm("deit_tiny_patch16_224"), (C, D, F),
+         function_modules=_classes("timm.models.vision_transformer", "Block")),
     # transformers, from configs (random weights, nothing downloaded)
-    Spec("bert_base", "transformers", _bert, (C, D, F), function_modules=_bert_layer_classes),
+    Spec("bert_base", "transformers", _bert, (C, D)),
     Spec("distilbert", "transformers", _distilbert, (C,)),
     Spec("gpt2_small", "transformers", _gpt2, (C, D)),
     Spec("t5_small_encoder", "transformers", _t5_encoder, (C,)),
@@ -286,7 +305,7 @@ SPECS = [
     Spec("conv_transpose", "torch.nn", _conv_transpose, (C, D)),
     Spec("conv3d", "torch.nn", _conv3d, (C, D)),
     Spec("mha", "torch.nn", _mha, (C, D)),
-    Spec("sdpa_causal", "torch.nn", _sdpa, (C, D)),
+    Spec("sdpa_causal", "torch.nn", _sdpa, (C, D, F), function_modules=_all_modules),
 ]
 
 # onnxruntime processing of a classic export: (new exporter name, base model)
