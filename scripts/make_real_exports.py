@@ -9,10 +9,13 @@ torch.nn models) exported by one exporter:
 
 * ``classic``: ``torch.onnx.export(..., dynamo=False)`` (TorchScript exporter, opset 17);
 * ``classic_functions``: the same with ``export_modules_as_functions`` (ONNX local functions kept);
-* ``dynamo``: ``torch.onnx.export(..., dynamo=True)`` (torch.export + onnxscript);
+* ``dynamo``: ``torch.onnx.export(..., dynamo=True)`` (torch.export + onnxscript, its default opset);
+* ``dynamo_opset23``: the same at opset 23, where scaled-dot-product attention becomes the ONNX Attention op;
 
-or one onnxruntime processing of such an export (``ort_quant_static_qop``, ``ort_quant_dynamic``,
-``ort_transformers_opt``, ``ort_extended``). Input shapes are fixed (batch 1).
+or one onnxruntime processing of the classic export (``ort_quant_static_qop`` / ``ort_quant_static_qdq``:
+static int8 quantization in QOperator / QDQ format; ``ort_quant_dynamic``; ``ort_transformers_opt``: the
+transformer fusions into com.microsoft ops; ``ort_extended`` / ``ort_all``: the file written by an
+InferenceSession at that optimization level). Input shapes are fixed (batch 1).
 
 Independent MAC count (``independent_macs``): the same module on the same input, run once under
 ``torch.utils.flop_counter.FlopCounterMode`` with the MATH backend of scaled-dot-product attention and the
@@ -262,7 +265,7 @@ def _all_modules():
 # (_jit_pass_onnx_track_scope_attributes raises TypeError), so the local-function files are vision models.
 
 
-C, D, F = "classic", "dynamo", "classic_functions"
+C, D, F, D23 = "classic", "dynamo", "classic_functions", "dynamo_opset23"
 SPECS = [
     # torchvision
     Spec("resnet18", "torchvision", _tv("resnet18"), (C, D, F),
@@ -271,7 +274,7 @@ SPECS = [
     Spec("mobilenet_v2", "torchvision", _tv("mobilenet_v2"), (C, F),
          function_modules=_classes("torchvision.models.mobilenetv2", "InvertedResidual")),
     Spec("mobilenet_v3_small", "torchvision", _tv("mobilenet_v3_small"), (C, D)),
-    Spec("efficientnet_b0", "torchvision", _tv("efficientnet_b0"), (C,)),
+    Spec("efficientnet_b0", "torchvision", _tv("efficientnet_b0"), (C, D)),
     Spec("shufflenet_v2_x1_0", "torchvision", _tv("shufflenet_v2_x1_0"), (C, D)),
     Spec("squeezenet1_1", "torchvision", _tv("squeezenet1_1"), (C,)),
     Spec("densenet121", "torchvision", _tv("densenet121"), (C,)),
@@ -294,29 +297,33 @@ SPECS = [
     Spec("bert_base", "transformers", _bert, (C, D)),
     Spec("distilbert", "transformers", _distilbert, (C,)),
     Spec("gpt2_small", "transformers", _gpt2, (C, D)),
-    Spec("t5_small_encoder", "transformers", _t5_encoder, (C,)),
-    Spec("llama_tiny", "transformers", _llama_tiny, (C, D)),
+    Spec("t5_small_encoder", "transformers", _t5_encoder, (C,)),  # dynamo: torch 2.14 fails to decompose a view
+    Spec("llama_tiny", "transformers", _llama_tiny, (C, D, D23)),
     Spec("hf_vit_base", "transformers", _hf_vit, (C,)),
-    Spec("whisper_tiny_encoder", "transformers", _whisper_encoder, (C,)),
+    Spec("whisper_tiny_encoder", "transformers", _whisper_encoder, (C, D)),
     # torch.nn operators with MACs outside Conv/Gemm/MatMul
     Spec("lstm2", "torch.nn", _rnn("lstm"), (C, D)),
-    Spec("gru2", "torch.nn", _rnn("gru"), (C,)),
-    Spec("rnn2", "torch.nn", _rnn("rnn"), (C,)),
-    Spec("bilstm", "torch.nn", _bilstm, (C,)),
+    Spec("gru2", "torch.nn", _rnn("gru"), (C, D)),
+    Spec("rnn2", "torch.nn", _rnn("rnn"), (C, D)),
+    Spec("bilstm", "torch.nn", _bilstm, (C, D)),
     Spec("conv_transpose", "torch.nn", _conv_transpose, (C, D)),
     Spec("conv3d", "torch.nn", _conv3d, (C, D)),
-    Spec("mha", "torch.nn", _mha, (C, D)),
-    Spec("sdpa_causal", "torch.nn", _sdpa, (C, D, F), function_modules=_all_modules),
+    Spec("mha", "torch.nn", _mha, (C, D, D23)),
+    Spec("sdpa_causal", "torch.nn", _sdpa, (C, D, F, D23), function_modules=_all_modules),
 ]
 
 # onnxruntime processing of a classic export: (new exporter name, base model)
 ORT_STEPS = [
     ("ort_quant_static_qop", "resnet18"),
     ("ort_quant_static_qop", "mobilenet_v2"),
+    ("ort_quant_static_qdq", "resnet18"),
+    ("ort_quant_dynamic", "mobilenet_v2"),
     ("ort_quant_dynamic", "bert_base"),
     ("ort_quant_dynamic", "lstm2"),
     ("ort_transformers_opt", "bert_base"),
     ("ort_transformers_opt", "gpt2_small"),
+    ("ort_transformers_opt", "hf_vit_base"),
+    ("ort_all", "resnet18"),
     ("ort_extended", "resnet18"),
     ("ort_extended", "mobilenet_v2"),
 ]
@@ -402,8 +409,9 @@ def _export(module, inputs, exporter: str, path: Path, spec: Spec) -> None:
     """Write the full ONNX file (weights inside or beside it) of one exporter to ``path``."""
     import torch
 
-    if exporter == "dynamo":
-        program = torch.onnx.export(module, inputs, dynamo=True, optimize=True, verbose=False)
+    if exporter in ("dynamo", "dynamo_opset23"):
+        opset = {"dynamo": None, "dynamo_opset23": 23}[exporter]  # 23: SDPA becomes the ONNX Attention op
+        program = torch.onnx.export(module, inputs, dynamo=True, optimize=True, verbose=False, opset_version=opset)
         program.save(str(path))
         return
     kwargs = {}
@@ -439,7 +447,7 @@ def _ort_process(step: str, base: Path, out: Path, spec_name: str) -> None:
     """Apply one onnxruntime processing step to the full ONNX file ``base``."""
     import onnxruntime as ort
 
-    if step == "ort_quant_static_qop":
+    if step in ("ort_quant_static_qop", "ort_quant_static_qdq"):
         from onnxruntime.quantization import CalibrationDataReader, QuantFormat, quantize_static
         from onnxruntime.quantization.shape_inference import quant_pre_process
 
@@ -452,17 +460,20 @@ def _ort_process(step: str, base: Path, out: Path, spec_name: str) -> None:
 
         pre = out.with_suffix(".pre.onnx")
         quant_pre_process(str(base), str(pre), skip_symbolic_shape=True)
-        quantize_static(str(pre), str(out), Reader(), quant_format=QuantFormat.QOperator)
+        fmt = QuantFormat.QOperator if step == "ort_quant_static_qop" else QuantFormat.QDQ
+        quantize_static(str(pre), str(out), Reader(), quant_format=fmt)
     elif step == "ort_quant_dynamic":
         from onnxruntime.quantization import quantize_dynamic
         quantize_dynamic(str(base), str(out))
     elif step == "ort_transformers_opt":
         from onnxruntime.transformers.optimizer import optimize_model
-        heads, hidden, kind = {"bert_base": (12, 768, "bert"), "gpt2_small": (12, 768, "gpt2")}[spec_name]
+        heads, hidden, kind = {"bert_base": (12, 768, "bert"), "gpt2_small": (12, 768, "gpt2"),
+                               "hf_vit_base": (12, 768, "vit")}[spec_name]
         optimize_model(str(base), model_type=kind, num_heads=heads, hidden_size=hidden).save_model_to_file(str(out))
-    elif step == "ort_extended":
+    elif step in ("ort_extended", "ort_all"):
         options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+        options.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED if step == "ort_extended"
+                                            else ort.GraphOptimizationLevel.ORT_ENABLE_ALL)  # ALL: NCHWc layout
         options.optimized_model_filepath = str(out)
         ort.InferenceSession(str(base), options, providers=["CPUExecutionProvider"])
     else:
@@ -500,6 +511,9 @@ EXPORTER_TEXT = {
     "classic": "torch.onnx.export(dynamo=False, opset_version=17)",
     "classic_functions": "torch.onnx.export(dynamo=False, opset_version=17, export_modules_as_functions=...)",
     "dynamo": "torch.onnx.export(dynamo=True, optimize=True)",
+    "dynamo_opset23": "torch.onnx.export(dynamo=True, optimize=True, opset_version=23)",
+    "ort_quant_static_qdq": "onnxruntime.quantization.quantize_static(QuantFormat.QDQ) of the classic export",
+    "ort_all": "onnxruntime SessionOptions ORT_ENABLE_ALL optimized_model_filepath of the classic export",
     "ort_quant_static_qop": "onnxruntime.quantization.quantize_static(QuantFormat.QOperator) of the classic export",
     "ort_quant_dynamic": "onnxruntime.quantization.quantize_dynamic of the classic export",
     "ort_transformers_opt": "onnxruntime.transformers.optimizer.optimize_model of the classic export",
