@@ -87,15 +87,16 @@ def _category(row: dict) -> str:
 def print_table(rows: list[dict]) -> None:
     width = max(len(r["file"]) for r in rows)
     print(f"{'file':{width}s}  {'exporter':21s} {'layers':>6s} {'imcbench MACs':>15s} {'independent':>15s} "
-          f"{'ratio':>7s}  status")
+          f"{'ratio':>7s} {'warn':>4s}  status")
     for r in rows:
         layers = "-" if r["layers"] is None else str(r["layers"])
         macs = "-" if r["imcbench_macs"] is None else f"{r['imcbench_macs']:,d}"
         ratio = "-" if r["ratio"] is None else f"{r['ratio']:.4f}"
         print(f"{r['file']:{width}s}  {r['exporter']:21s} {layers:>6s} {macs:>15s} {r['independent_macs']:>15,d} "
-              f"{ratio:>7s}  {r['status']}")
+              f"{ratio:>7s} {len(r['warnings']):>4d}  {r['status']}")
     counts = Counter(_category(r) for r in rows)
-    print(f"\n{len(rows)} files: {counts['exact']} exact, {counts['off']} loaded but off, {counts['failed']} failed")
+    print(f"\n{len(rows)} files: {counts['exact']} exact, {counts['off']} loaded but off, {counts['failed']} failed; "
+          f"{sum(1 for r in rows if r['warnings'])} loaded with importer warnings (column warn)")
 
 
 def record_known_failures(rows: list[dict], label: str, path: Path = MANIFEST) -> None:
@@ -165,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="also scan the .onnx files inside the installed onnx/onnxruntime packages")
     parser.add_argument("--json", type=Path, help="write the rows to this JSON file")
     parser.add_argument("--record-known-failures", metavar="IMPORTER_LABEL",
-                        help="(e.g. 'main bb25b0f') write each file's status on THIS importer into the manifest's known_failure "
+                        help="(e.g. 'main bb25b0f') write each file's status on THIS importer into the manifest's "
+                             "known_failure "
                              "field (None when exact), which tests/test_real_exports.py turns into xfail marks")
     args = parser.parse_args(argv)
     if not MANIFEST.exists():

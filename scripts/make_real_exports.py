@@ -19,14 +19,14 @@ InferenceSession at that optimization level). Input shapes are fixed (batch 1).
 
 Independent MAC count (``independent_macs``): the same module on the same input, run once under
 ``torch.utils.flop_counter.FlopCounterMode`` with the MATH backend of scaled-dot-product attention and the
-nn.MultiheadAttention fast path off (so attention runs as bmm/matmul, which the counter sees). The counter counts 2 FLOPs per multiply-accumulate
-for mm/addmm/bmm/baddbmm/convolution (bias additions are not counted; a transposed convolution counts
-in_pixels x weight elements), so MACs = FLOPs / 2. That is what imcbench counts: Conv, Gemm and MatMul,
-including activation x activation attention products, without bias adds, normalisation, softmax or
-element-wise work. Recurrent layers the counter does not see (nn.LSTM runs as one fused CPU kernel) are
-added by the hand formula of ``_rnn_formula`` (documented there; ``_rnn_macs`` checks it against the
-counter on nn.GRU / nn.RNN, which the counter does see). Each manifest entry
-lists the aten operators counted and their MACs.
+nn.MultiheadAttention fast path off (so attention runs as bmm/matmul, which the counter sees). The counter
+counts 2 FLOPs per multiply-accumulate for mm/addmm/bmm/baddbmm/convolution (bias additions are not
+counted; a transposed convolution counts in_pixels x weight elements), so MACs = FLOPs / 2. That is what
+imcbench counts: Conv, Gemm and MatMul, including activation x activation attention products, without
+bias adds, normalisation, softmax or element-wise work. Recurrent layers the counter does not see
+(nn.LSTM runs as one fused CPU kernel) are added by the hand formula of ``_rnn_formula`` (documented
+there; ``_rnn_macs`` checks it against the counter on nn.GRU / nn.RNN, which the counter does see).
+Each manifest entry lists the aten operators counted and their MACs.
 
 Each file is saved graph-only: tensors of 1024 bytes or more go to ``<file>.data`` beside it (not
 committed; see .gitignore), because imcbench reads ONNX with ``load_external_data=False``.
@@ -521,7 +521,9 @@ EXPORTER_TEXT = {
 }
 METHOD = ("torch.utils.flop_counter.FlopCounterMode on the same module and input (SDPA on the MATH backend); "
           "MACs = FLOPs/2 of mm/addmm/bmm/baddbmm/convolution; bias adds, normalisation, softmax and "
-          "element-wise work excluded; attention act x act products included")
+          "element-wise work excluded; attention act x act products included "
+          "(a causal mask does not reduce them: the full QK^T and PV products are counted, as the ONNX "
+          "MatMul/Attention nodes compute them)")
 
 
 def _entry(spec: Spec, exporter: str, dest: Path, inputs, macs: int, per_op: dict, versions: dict) -> dict:
