@@ -9,6 +9,7 @@ torch.nn models) exported by one exporter:
 
 * ``classic``: ``torch.onnx.export(..., dynamo=False)`` (TorchScript exporter, opset 17);
 * ``classic_functions``: the same with ``export_modules_as_functions`` (ONNX local functions kept);
+* ``classic_dynamic_batch``: the same with a symbolic batch dimension (imcbench takes it as 1);
 * ``dynamo``: ``torch.onnx.export(..., dynamo=True)`` (torch.export + onnxscript, its default opset);
 * ``dynamo_opset23``: the same at opset 23, where scaled-dot-product attention becomes the ONNX Attention op;
 
@@ -83,6 +84,18 @@ def _tv(name: str, size: int = 224, **kwargs):
         import torchvision
         return getattr(torchvision.models, name)(weights=None, **kwargs).eval(), _image(size)
     return build
+
+
+def _tv_batch4():
+    import torch
+    import torchvision
+    return torchvision.models.resnet18(weights=None).eval(), (torch.randn(4, 3, 224, 224),)
+
+
+def _tv_fp16():
+    import torch
+    import torchvision
+    return torchvision.models.mobilenet_v2(weights=None).eval().half(), (torch.randn(1, 3, 224, 224).half(),)
 
 
 def _timm(name: str, size: int = 224):
@@ -268,11 +281,13 @@ def _all_modules():
 C, D, F, D23 = "classic", "dynamo", "classic_functions", "dynamo_opset23"
 SPECS = [
     # torchvision
-    Spec("resnet18", "torchvision", _tv("resnet18"), (C, D, F),
+    Spec("resnet18", "torchvision", _tv("resnet18"), (C, D, F, "classic_dynamic_batch"),
          function_modules=_classes("torchvision.models.resnet", "BasicBlock")),
+    Spec("resnet18_b4", "torchvision", _tv_batch4, (C, D), note="batch 4"),
     Spec("resnet50", "torchvision", _tv("resnet50"), (C,)),
     Spec("mobilenet_v2", "torchvision", _tv("mobilenet_v2"), (C, F),
          function_modules=_classes("torchvision.models.mobilenetv2", "InvertedResidual")),
+    Spec("mobilenet_v2_fp16", "torchvision", _tv_fp16, (C,), note="float16 weights and activations"),
     Spec("mobilenet_v3_small", "torchvision", _tv("mobilenet_v3_small"), (C, D)),
     Spec("efficientnet_b0", "torchvision", _tv("efficientnet_b0"), (C, D)),
     Spec("shufflenet_v2_x1_0", "torchvision", _tv("shufflenet_v2_x1_0"), (C, D)),
@@ -319,6 +334,7 @@ ORT_STEPS = [
     ("ort_quant_static_qdq", "resnet18"),
     ("ort_quant_dynamic", "mobilenet_v2"),
     ("ort_quant_dynamic", "bert_base"),
+    ("ort_quant_static_qdq", "distilbert"),
     ("ort_quant_dynamic", "lstm2"),
     ("ort_transformers_opt", "bert_base"),
     ("ort_transformers_opt", "gpt2_small"),
@@ -415,7 +431,9 @@ def _export(module, inputs, exporter: str, path: Path, spec: Spec) -> None:
         program.save(str(path))
         return
     kwargs = {}
-    if exporter == "classic_functions":
+    if exporter == "classic_dynamic_batch":  # the batch is a symbolic dim; imcbench takes it as 1
+        kwargs["dynamic_axes"] = {"input": {0: "batch"}, "output": {0: "batch"}}
+    elif exporter == "classic_functions":
         kwargs["export_modules_as_functions"] = spec.function_modules() if spec.function_modules else True
     elif exporter != "classic":
         raise ValueError(exporter)
@@ -510,6 +528,7 @@ def _versions() -> dict[str, str]:
 EXPORTER_TEXT = {
     "classic": "torch.onnx.export(dynamo=False, opset_version=17)",
     "classic_functions": "torch.onnx.export(dynamo=False, opset_version=17, export_modules_as_functions=...)",
+    "classic_dynamic_batch": "torch.onnx.export(dynamo=False, opset_version=17, dynamic_axes={'input': {0: 'batch'}})",
     "dynamo": "torch.onnx.export(dynamo=True, optimize=True)",
     "dynamo_opset23": "torch.onnx.export(dynamo=True, optimize=True, opset_version=23)",
     "ort_quant_static_qdq": "onnxruntime.quantization.quantize_static(QuantFormat.QDQ) of the classic export",
