@@ -631,7 +631,10 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     _export(module, inputs, exporter, full, spec)
                 _save_graph_only(full, dest)
-                entries[dest.name] = _entry(spec, exporter, dest, inputs, macs, per_op, versions)
+                entry = _entry(spec, exporter, dest, inputs, macs, per_op, versions)
+                if dest.name in entries:  # an importer's recorded status outlives a re-export (see the bench)
+                    entry["known_failure"] = entries[dest.name]["known_failure"]
+                entries[dest.name] = entry
                 _write_manifest(entries, versions)
                 print(f"ok   {dest.name:48s} {macs:>15,d} MACs  {dest.stat().st_size:>10,d} B  "
                       f"{time.time() - start:.0f} s", flush=True)
