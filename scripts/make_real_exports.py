@@ -15,7 +15,8 @@ torch.nn models) exported by one exporter:
 
 or one onnxruntime processing of the classic export (``ort_quant_static_qop`` / ``ort_quant_static_qdq``:
 static int8 quantization in QOperator / QDQ format; ``ort_quant_dynamic``; ``ort_transformers_opt``: the
-transformer fusions into com.microsoft ops; ``ort_extended`` / ``ort_all``: the file written by an
+transformer fusions into com.microsoft ops, ``_fp16`` also in float16; ``ort_matmul_nbits``: 4-bit
+weight-only quantization of the MatMuls; ``ort_extended`` / ``ort_all``: the file written by an
 InferenceSession at that optimization level). Input shapes are fixed (batch 1).
 
 Independent MAC count (``independent_macs``): the same module on the same input, run once under
@@ -340,6 +341,8 @@ ORT_STEPS = [
     ("ort_transformers_opt", "gpt2_small"),
     ("ort_transformers_opt", "hf_vit_base"),
     ("ort_all", "resnet18"),
+    ("ort_matmul_nbits", "llama_tiny"),
+    ("ort_transformers_opt_fp16", "bert_base"),
     ("ort_extended", "resnet18"),
     ("ort_extended", "mobilenet_v2"),
 ]
@@ -488,6 +491,17 @@ def _ort_process(step: str, base: Path, out: Path, spec_name: str) -> None:
         heads, hidden, kind = {"bert_base": (12, 768, "bert"), "gpt2_small": (12, 768, "gpt2"),
                                "hf_vit_base": (12, 768, "vit")}[spec_name]
         optimize_model(str(base), model_type=kind, num_heads=heads, hidden_size=hidden).save_model_to_file(str(out))
+    elif step == "ort_matmul_nbits":  # 4-bit block-quantized weights (com.microsoft MatMulNBits), as for LLMs
+        import onnx
+        from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+        quantizer = MatMulNBitsQuantizer(onnx.load(str(base)), bits=4, block_size=32, is_symmetric=True)
+        quantizer.process()
+        quantizer.model.save_model_to_file(str(out), use_external_data_format=False)
+    elif step == "ort_transformers_opt_fp16":
+        from onnxruntime.transformers.optimizer import optimize_model
+        optimized = optimize_model(str(base), model_type="bert", num_heads=12, hidden_size=768)
+        optimized.convert_float_to_float16(keep_io_types=True)
+        optimized.save_model_to_file(str(out))
     elif step in ("ort_extended", "ort_all"):
         options = ort.SessionOptions()
         options.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED if step == "ort_extended"
@@ -536,6 +550,8 @@ EXPORTER_TEXT = {
     "ort_quant_static_qop": "onnxruntime.quantization.quantize_static(QuantFormat.QOperator) of the classic export",
     "ort_quant_dynamic": "onnxruntime.quantization.quantize_dynamic of the classic export",
     "ort_transformers_opt": "onnxruntime.transformers.optimizer.optimize_model of the classic export",
+    "ort_matmul_nbits": "onnxruntime MatMulNBitsQuantizer(bits=4, block_size=32) of the classic export",
+    "ort_transformers_opt_fp16": "onnxruntime.transformers optimize_model + convert_float_to_float16 of the classic export",
     "ort_extended": "onnxruntime SessionOptions ORT_ENABLE_EXTENDED optimized_model_filepath of the classic export",
 }
 METHOD = ("torch.utils.flop_counter.FlopCounterMode on the same module and input (SDPA on the MATH backend); "
