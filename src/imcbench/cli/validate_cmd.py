@@ -77,6 +77,8 @@ def validate_command(
     _print_rows(predictions)
     _print_summary(summary, "calibrated" if calib is not None else "paper",
                    calib.intervals if calib is not None else None)
+    if calib is not None:
+        _print_trivial_verdicts(calib)
     if summary["calibration"]["in_sample"]:
         console.print("[yellow]this calibration was fitted on this file: the errors above are in-sample; "
                       "'imcbench calibrate' states the leave-one-chip-out errors[/]", highlight=False)
@@ -239,6 +241,24 @@ def _print_unmodeled(predictions: list[ChipPrediction]) -> None:
     for p in rows:
         if p not in digital:
             console.print(f"  row {p.row} (Index {p.index}, {p.architecture or '?'}): {p.reason}", highlight=False)
+
+
+def _print_trivial_verdicts(calib: Calibration) -> None:
+    """Per compute model, the calibration's leave-one-chip-out TOPS/W error against the trivial predictor's."""
+    from imcbench.validation.compare import MIN_ROWS_FOR_VERDICT
+
+    groups = (calib.cross_validation.get("leave_one_chip_out") or {}).get("groups") or {}
+    for cm in ("IS", "QS", "QR", "QS-QR", "DIMC"):
+        cell = (groups.get(cm) or {}).get("tops_per_w") or {}
+        ours, trivial = cell.get("model") or {}, cell.get("trivial") or {}
+        if (ours.get("n") or 0) < MIN_ROWS_FOR_VERDICT or trivial.get("median_abs_error") is None:
+            continue
+        a, b = ours["median_abs_error"], trivial["median_abs_error"]
+        outcome = "beats" if a < b else "LOSES TO" if a > b else "ties with"
+        colour = "red" if a > b else "green"
+        console.print(f"[{colour}]{cm} ({ours['n']} rows, leave-one-chip-out): the calibrated model {outcome} the "
+                      f"trivial predictor (median TOPS/W of the same architecture and compute model) on TOPS/W: "
+                      f"median error {_pct(a)} vs {_pct(b)}[/]", highlight=False)
 
 
 def _compare(chips_file: Optional[Path], level: float, as_json: bool) -> None:

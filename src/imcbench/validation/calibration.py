@@ -467,7 +467,8 @@ def calibrate(chips: list[PublishedChip], *, source: str | Path | None = None,
     theta = fit_theta(data, chosen)
     cv = cross_validate(data, hyper)
     frame = cross_validated_frame(chips, data, cv)
-    summary = summarise(frame, models=("model", "paper"))
+    frame = _with_trivial(frame, data.chip_id)
+    summary = summarise(frame, models=("model", "paper", "trivial"))
     uncertainty = {m: _spread(frame, m) for m in TARGETS}
     intervals = conformal_intervals(frame, data.chip_id, DEFAULT_INTERVAL_LEVEL if level is None else level)
     provenance = _provenance(source, data, chosen, searched, cv)
@@ -486,6 +487,18 @@ def cross_validated_frame(chips: list[PublishedChip], data: FitData, cv: CrossVa
     frame["tops_per_mm2_given_tcore_model"] = cv.tops_per_mm2_given_tcore
     frame["tops_per_w_ratio"] = frame.tops_per_w_model / frame.tops_per_w_reported
     frame["tops_per_mm2_ratio"] = frame.tops_per_mm2_model / frame.tops_per_mm2_reported
+    return frame
+
+
+def _with_trivial(frame, chip_id: np.ndarray):
+    """The CV frame with the trivial predictor's leave-one-chip-out figures as '*_trivial' (validation.baselines)."""
+    from imcbench.validation.baselines import trivial_loco
+
+    frame = frame.copy()
+    for metric in ("tops_per_w", "tops_per_mm2", "tops_per_mm2_given_tcore"):
+        if f"{metric}_reported" in frame:
+            frame[f"{metric}_trivial"], _ = trivial_loco(frame[f"{metric}_reported"].to_numpy(float), chip_id,
+                                                         frame["architecture"], frame["compute_model"])
     return frame
 
 
