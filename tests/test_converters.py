@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -118,3 +119,18 @@ def test_macro_adc_option_changes_adc_energy_in_the_expected_direction():
 def test_unknown_adc_model_is_a_clear_error():
     with pytest.raises(ImcbenchError, match="survey_median"):
         MacroSpec("aimc", 64, 64, adc_model="survey")
+
+
+def test_macro_cli_and_hardware_file_take_the_adc_model(tmp_path):
+    from imcbench.hardware.config import load_system
+    from tests.conftest import run_cli
+
+    paper = run_cli("macro", "aimc", "--rows", "256", "--cols", "256", "--json").json()
+    envelope = run_cli("macro", "aimc", "--rows", "256", "--cols", "256", "--adc-model", "survey_envelope",
+                       "--json").json()
+    assert envelope["energy_per_cycle_pj"]["adc"] < paper["energy_per_cycle_pj"]["adc"]
+    assert envelope["energy_per_cycle_pj"]["dac"] == paper["energy_per_cycle_pj"]["dac"]
+    text = (Path(__file__).resolve().parents[1] / "examples" / "paper_aimc_256.yaml").read_text()
+    path = tmp_path / "hw.yaml"
+    path.write_text(text.replace("adc_bits: paper", "adc_bits: paper\n  adc_model: survey_median"))
+    assert load_system(path).macro.adc_model == "survey_median"
