@@ -89,6 +89,8 @@ def _system_dict(spec: MacroSpec) -> dict:
 def _print_macro(data: dict) -> None:
     m = data["macro"]
     adc = f", ADC {m['adc_bits']:g} b" if m["adc_bits"] is not None else ""
+    if m["adc_bits"] is not None and m.get("adc_model", "paper") != "paper":
+        adc += f" ({m['adc_model']} ADC)"
     console.print(f"[bold]{m['kind'].upper()} macro[/] {m['rows']} rows x {m['cols']} columns "
                   f"({m['weight_cols']} weight columns), {m['input_bits']}b x {m['weight_bits']}b, "
                   f"{m['bits_per_cycle']} b/cycle{adc}, {m['node_nm']:g} nm, {m['vdd']:g} V")

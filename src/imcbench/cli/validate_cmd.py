@@ -182,17 +182,19 @@ def _fmt(value: float, digits: int = 3) -> str:
 
 
 def _print_rows(predictions: list[ChipPrediction]) -> None:
-    table = Table(title="model vs reported (1b-normalised); ratio = model / reported")
-    for header in ("row", "Index", "compute", "memory", "nm", "TOPS/W rep", "model", "ratio", "paper ratio",
-                   "TOPS/mm2 rep", "model", "ratio", "paper ratio"):
+    table = Table(title="model vs reported (1b-normalised); ratio = model / reported; x/÷ interval: the "
+                        "calibration's conformal interval, model / f .. model x f")
+    for header in ("row", "Index", "compute", "memory", "nm", "TOPS/W rep", "model", "x/÷ interval", "ratio",
+                   "paper ratio", "TOPS/mm2 rep", "model", "x/÷ interval", "ratio", "paper ratio"):
         table.add_column(header, justify="right")
     for p in predictions:
         if not p.modeled:
             continue
         table.add_row(str(p.row), str(p.index), p.compute_model, p.cell_family, _fmt(p.node_nm),
-                      _fmt(p.tops_per_w_reported), _fmt(p.tops_per_w_model), _fmt(p.tops_per_w_ratio, 2),
+                      _fmt(p.tops_per_w_reported), _fmt(p.tops_per_w_model), _fmt(p.tops_per_w_interval, 2),
+                      _fmt(p.tops_per_w_ratio, 2),
                       _fmt(p.tops_per_w_paper / p.tops_per_w_reported, 2), _fmt(p.tops_per_mm2_reported),
-                      _fmt(p.tops_per_mm2_model), _fmt(p.tops_per_mm2_ratio, 2),
+                      _fmt(p.tops_per_mm2_model), _fmt(p.tops_per_mm2_interval, 2), _fmt(p.tops_per_mm2_ratio, 2),
                       _fmt(p.tops_per_mm2_paper / p.tops_per_mm2_reported, 2))
     console.print(table)
 

@@ -22,7 +22,12 @@ Method (documented in every calibration file):
 * the stated errors are nested leave-one-chip-out cross-validation: every chip (all rows of one paper Index
   or title) is predicted by a fit, hyperparameter choice included, that never saw it. Its residuals give
   the reported errors and the uncertainty (x/÷ factor = exp of the robust spread 1.4826 MAD of the log
-  residuals, per compute model).
+  residuals, per compute model);
+* the same residuals give split-conformal prediction intervals (:func:`conformal_intervals`, level
+  :data:`DEFAULT_INTERVAL_LEVEL`) and their honest leave-one-chip-out coverage, and beside them the trivial
+  predictor's leave-one-chip-out errors (:mod:`imcbench.validation.baselines`), so a calibration states when it
+  does not beat the median of similar chips. Whether fewer factors would do: :mod:`imcbench.validation.compare`
+  (nested model-form selection; on chips_train.csv it keeps the full form in 51-52 of 52 outer folds).
 """
 
 from __future__ import annotations
