@@ -159,13 +159,18 @@ def fit_survey(data: SurveyData) -> dict:
     f = data.frame
     if len(f) < 4 * len(ARCHITECTURES):
         raise ImcbenchError(f"only {len(f)} usable survey rows: too few to fit the converter trends")
-    arch_index = np.array([ARCHITECTURES.index(a) for a in f.architecture])
+    counts = f.architecture.value_counts()
+    merged = [a if counts.get(a, 0) >= MIN_ROWS_PER_ARCHITECTURE else "other" for a in f.architecture]
+    arch_index = np.array([ARCHITECTURES.index(a) for a in merged])
+    thin = [i for i, a in enumerate(ARCHITECTURES) if counts.get(a, 0) < MIN_ROWS_PER_ARCHITECTURE]
+    other = ARCHITECTURES.index("other")
     enob, node, rate = f.enob.to_numpy(float), f.node_nm.to_numpy(float), f.rate_hz.to_numpy(float)
     log_e = np.log(f.energy_pj.to_numpy(float))
     out: dict = {"energy": {}, "area": {}}
     start_e = np.array([math.log(1e-3)] * len(ARCHITECTURES) + [0.5, 0.1, math.log(1e-7)])
     for name, q in (("median", MEDIAN_QUANTILE), ("envelope", ENVELOPE_QUANTILE)):
         p = _fit_quantile(energy_model_log, start_e, arch_index, enob, node, rate, log_e, q)
+        p[thin] = p[other]  # a thin architecture takes the constants of 'other'
         resid = log_e - energy_model_log(p, arch_index, enob, node, rate)
         n_arch = len(ARCHITECTURES)
         out["energy"][name] = {
@@ -180,6 +185,7 @@ def fit_survey(data: SurveyData) -> dict:
     for name, q in (("median", MEDIAN_QUANTILE), ("envelope", ENVELOPE_QUANTILE)):
         args = (arch_index[has_area], enob[has_area], node[has_area], rate[has_area])
         p = _fit_quantile(area_model_log, start_a, *args, log_a, q)
+        p[thin] = p[other]
         resid = log_a - area_model_log(p, *args)
         n_arch = len(ARCHITECTURES)
         out["area"][name] = {

@@ -48,7 +48,7 @@ def validate_command(
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     compare: bool = typer.Option(False, "--compare",
                                  help="leave-one-chip-out side by side: paper, calibrated, form chosen by nested CV, "
-                                      "trivial predictor, generic regression, with interval coverage (about 1 min)"),
+                                      "trivial predictor, generic regression, with interval coverage (1-5 min)"),
     level: float = typer.Option(0.8, "--level", min=0.5, max=0.99, help="interval level of --compare"),
     systems: bool = typer.Option(False, "--systems",
                                  help="end-to-end published systems: model vs measured, power boundary named"),
