@@ -121,7 +121,8 @@ def compare_models(chips: list[PublishedChip], level: float = conformal.DEFAULT_
     comp = data.comp
     by_row = {c.row: c for c in chips}
     fields = pd.DataFrame([by_row[r].to_dict() for r in comp.rows])
-    reported = {"tops_per_w": comp.ops / np.exp(data.log_energy_reported), "tops_per_mm2": np.exp(data.log_density_reported)}
+    reported = {"tops_per_w": comp.ops / np.exp(data.log_energy_reported),
+                "tops_per_mm2": np.exp(data.log_density_reported)}
     paper = cal._log_figures(data, np.zeros(len(cal.PARAMETERS)))
     calibrated = cal.cross_validate(data, None if nested_hyper else cal.fixed_hyper())
     selected = select_and_cross_validate(chips, data)

@@ -62,7 +62,8 @@ def load_cases(path: str | Path = SYSTEMS_FILE) -> list[dict]:
         if not isinstance(case, dict) or not isinstance(case.get("measurements"), list) or "name" not in case:
             raise ImcbenchError(f"{path}: system {i + 1}: expected 'name', 'hardware' and a list 'measurements'")
         for m in case["measurements"]:
-            if not isinstance(m, dict) or m.get("metric") not in METRICS or not isinstance(m.get("value"), (int, float)):
+            value = m.get("value") if isinstance(m, dict) else None
+            if not isinstance(m, dict) or m.get("metric") not in METRICS or not isinstance(value, (int, float)):
                 raise ImcbenchError(f"{path}: system {case['name']!r}: each measurement needs a metric in "
                                     f"{', '.join(METRICS)} and a numeric value (got {m!r})")
     return data["systems"]
@@ -124,7 +125,8 @@ def evaluate_cases(cases: list[dict] | None = None, calibration: str = "default"
             if not note and system is None:
                 note = f"hardware file {case.get('hardware')!r} not found"
             if not note and m.get("workload") == "peak":
-                peak = peak or _peak(system, calib, str(case.get("compute_model", "")), str(case.get("cell_family", "SRAM")))
+                peak = peak or _peak(system, calib, str(case.get("compute_model", "")),
+                                     str(case.get("cell_family", "SRAM")))
                 figures, model_boundary = peak, f"{system.macro.n_macros} macro(s), peak"
             elif not note and m.get("workload"):
                 figures, model_boundary = _network(system, case, m), f"macros + memories, {m['workload']}"
