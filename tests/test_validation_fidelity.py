@@ -128,3 +128,27 @@ def test_damaged_systems_file_is_one_clear_error(tmp_path):
     path.write_text(yaml.safe_dump(data))
     with pytest.raises(ImcbenchError, match="numeric value"):
         load_cases(path)
+
+
+def test_compare_models_puts_every_model_on_the_same_rows():
+    from imcbench.validation.chips import PACKAGED_CHIPS_FILE, load_chips
+    from imcbench.validation.compare import MODELS, compare_models
+
+    result = compare_models(load_chips(PACKAGED_CHIPS_FILE), nested_hyper=False)
+    frame, summary = result.frame, result.summary
+    for metric in ("tops_per_w", "tops_per_mm2"):
+        counts = {m: summary["all"][metric][m]["n"] for m in MODELS}
+        assert len(set(counts.values())) == 1, counts  # same rows for every model
+        assert counts["paper"] == int(np.sum(frame[f"{metric}_reported"] > 0))
+        for m in MODELS:
+            assert 0.5 <= summary["all"][metric][m]["interval_coverage"] <= 1.0
+    # the trivial column is the trivial predictor of these rows (nothing else leaks in)
+    expected, _ = baselines.trivial_loco(frame.tops_per_w_reported, frame.chip_id, frame.architecture,
+                                         frame.compute_model)
+    np.testing.assert_allclose(frame.tops_per_w_trivial, expected)
+    # verdicts follow the summary's numbers
+    for v in result.verdicts:
+        cell = summary[v["compute_model"]]["tops_per_w"]
+        assert v["model_median_error"] == pytest.approx(cell["calibrated"]["median_abs_error"])
+        assert (v["outcome"] == "loses to") == (cell["calibrated"]["median_abs_error"] >
+                                                cell["trivial"]["median_abs_error"])
