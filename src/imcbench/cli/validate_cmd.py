@@ -118,7 +118,9 @@ def calibrate_command(
         how = "chosen by inner CV" if calib.provenance["hyperparameters_searched"] else "fixed"
         console.print(f"{target}: ridge {reg['ridge']}, robust scale {reg['robust_scale']} ({how})", highlight=False)
     cv = calib.cross_validation["leave_one_chip_out"]
-    _print_summary({"definition": cv["definition"], "groups": cv["groups"]}, "calibrated (leave-one-chip-out)")
+    _print_summary({"definition": cv["definition"], "groups": cv["groups"]}, "calibrated (leave-one-chip-out)",
+                   calib.intervals)
+    _print_trivial_verdicts(calib)
     console.print(f"wrote {out}")
 
 
