@@ -28,6 +28,12 @@ class DelayModelChoice(str, Enum):
     paper = "paper"
 
 
+class AdcModelChoice(str, Enum):
+    paper = "paper"
+    survey_median = "survey_median"
+    survey_envelope = "survey_envelope"
+
+
 class AdcRule(str, Enum):
     paper = "paper"
 
@@ -50,6 +56,9 @@ def macro_command(
     vdd: float = typer.Option(0.9, "--vdd", help="supply voltage, V"),
     delay_model: DelayModelChoice = typer.Option(DelayModelChoice.zigzag, "--delay-model",
                                                  help="clock-period variant: zigzag-dse 3.8+ or the paper's"),
+    adc_model: AdcModelChoice = typer.Option(AdcModelChoice.paper, "--adc-model",
+                                             help="ADC energy/area: the paper's 28 nm fit, or the ADC survey's "
+                                                  "median or best-10% converter (imcbench.converters)"),
     system: bool = typer.Option(False, "--system", help="also show the paper's system numbers (regs + 256 KB L2)"),
     cell: str = typer.Option(DEFAULT_CELL, "--cell", help=f"memory cell: {', '.join(list_cells())}"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
@@ -61,7 +70,8 @@ def macro_command(
         raise ImcbenchError("--adc-bits applies to aimc macros only (a DIMC macro has no ADC)")
     spec = MacroSpec(kind.value, rows, cols, input_bits=input_bits, weight_bits=weight_bits,
                      bits_per_cycle=bits_per_cycle, adc_bits=adc_bits, cells_per_mult=cells_per_mult,
-                     n_macros=n_macros, node_nm=node, vdd=vdd, delay_model=delay_model.value, cell=cell)
+                     n_macros=n_macros, node_nm=node, vdd=vdd, delay_model=delay_model.value, cell=cell,
+                     adc_model=adc_model.value)
     result = spec.evaluate()
     data = result.to_dict()
     data["cell"] = cell_summary(spec)
@@ -98,6 +108,8 @@ def _system_dict(spec: MacroSpec) -> dict:
 def _print_macro(data: dict) -> None:
     m = data["macro"]
     adc = f", ADC {m['adc_bits']:g} b" if m["adc_bits"] is not None else ""
+    if m["adc_bits"] is not None and m.get("adc_model", "paper") != "paper":
+        adc += f" ({m['adc_model']} ADC)"
     console.print(f"[bold]{m['kind'].upper()} macro[/] {m['rows']} rows x {m['cols']} columns "
                   f"({m['weight_cols']} weight columns), {m['input_bits']}b x {m['weight_bits']}b, "
                   f"{m['bits_per_cycle']} b/cycle{adc}, {m['node_nm']:g} nm, {m['vdd']:g} V")

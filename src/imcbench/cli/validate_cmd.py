@@ -23,7 +23,7 @@ JSON_ROW_KEYS = ("row", "index", "chip_id", "title", "year", "node_nm", "archite
                  "tops_per_w_factor", "tops_per_mm2_reported", "tops_per_mm2_model", "tops_per_mm2_paper",
                  "tops_per_mm2_ratio", "tops_per_mm2_factor", "t_core_ns", "tops_per_mm2_given_tcore_model",
                  "tops_per_mm2_given_tcore_paper", "imc_processor", "adc_bits_used", "adc_bits_from_rule",
-                 "modeled", "reason")
+                 "tops_per_w_interval", "tops_per_mm2_interval", "modeled", "reason")
 SUMMARY_GROUPS_SHOWN = ("SRAM", "SRAM macros", "SRAM processors", "all", "IS", "QS", "QR", "QS-QR", "DIMC", "eNVM",
                         "eDRAM")
 METRIC_LABELS = (("tops_per_w", "TOPS/W"), ("tops_per_mm2", "TOPS/mm2"), (GIVEN_TCORE, "TOPS/mm2 @T_core"))
@@ -46,8 +46,22 @@ def validate_command(
     out: Optional[Path] = typer.Option(None, "--out", help="write the figures (PNG+SVG) and validation_rows.csv here"),
     as_json: bool = typer.Option(False, "--json", help="print JSON: {rows: [...], summary: {...}}"),
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
+    compare: bool = typer.Option(False, "--compare",
+                                 help="leave-one-chip-out side by side: paper, calibrated, form chosen by nested CV, "
+                                      "trivial predictor, generic regression, with interval coverage (1-5 min)"),
+    level: float = typer.Option(0.8, "--level", min=0.5, max=0.99, help="interval level of --compare"),
+    systems: bool = typer.Option(False, "--systems",
+                                 help="end-to-end published systems: model vs measured, power boundary named"),
 ) -> None:
     """Model vs reported TOPS/W and TOPS/mm2 of published chips, calibrated beside the paper's model."""
+    if systems:
+        from imcbench.cli.validate_systems import print_systems
+
+        print_systems(as_json)
+        return
+    if compare:
+        _compare(chips_file, level, as_json)
+        return
     if out is not None:  # fail before the work: the table's name is known, the figures' are checked when moved in
         check_output_folder(out, [ROWS_FILE], force, option="--out")
     path = chips_file or default_chips_path()
@@ -61,7 +75,10 @@ def validate_command(
                     **({"files": [str(p) for p in written]} if written else {})})
         return
     _print_rows(predictions)
-    _print_summary(summary, "calibrated" if calib is not None else "paper")
+    _print_summary(summary, "calibrated" if calib is not None else "paper",
+                   calib.intervals if calib is not None else None)
+    if calib is not None:
+        _print_trivial_verdicts(calib)
     if summary["calibration"]["in_sample"]:
         console.print("[yellow]this calibration was fitted on this file: the errors above are in-sample; "
                       "'imcbench calibrate' states the leave-one-chip-out errors[/]", highlight=False)
@@ -101,7 +118,9 @@ def calibrate_command(
         how = "chosen by inner CV" if calib.provenance["hyperparameters_searched"] else "fixed"
         console.print(f"{target}: ridge {reg['ridge']}, robust scale {reg['robust_scale']} ({how})", highlight=False)
     cv = calib.cross_validation["leave_one_chip_out"]
-    _print_summary({"definition": cv["definition"], "groups": cv["groups"]}, "calibrated (leave-one-chip-out)")
+    _print_summary({"definition": cv["definition"], "groups": cv["groups"]}, "calibrated (leave-one-chip-out)",
+                   calib.intervals)
+    _print_trivial_verdicts(calib)
     console.print(f"wrote {out}")
 
 
@@ -125,6 +144,7 @@ def _summary(predictions: list[ChipPrediction], chips: list[PublishedChip], cali
         "rows": {"total": len(chips), "modeled": int(frame.modeled.sum()), "not_modeled": int((~frame.modeled).sum()),
                  "not_modeled_by_reason": dict(reasons)},
         "groups": stats["groups"],
+        "intervals": calib.intervals if calib is not None else {},
     }
 
 
@@ -164,25 +184,30 @@ def _fmt(value: float, digits: int = 3) -> str:
 
 
 def _print_rows(predictions: list[ChipPrediction]) -> None:
-    table = Table(title="model vs reported (1b-normalised); ratio = model / reported")
-    for header in ("row", "Index", "compute", "memory", "nm", "TOPS/W rep", "model", "ratio", "paper ratio",
-                   "TOPS/mm2 rep", "model", "ratio", "paper ratio"):
+    table = Table(title="model vs reported (1b-normalised); ratio = model / reported; x/÷ interval: the "
+                        "calibration's conformal interval, model / f .. model x f")
+    for header in ("row", "Index", "compute", "memory", "nm", "TOPS/W rep", "model", "x/÷ interval", "ratio",
+                   "paper ratio", "TOPS/mm2 rep", "model", "x/÷ interval", "ratio", "paper ratio"):
         table.add_column(header, justify="right")
     for p in predictions:
         if not p.modeled:
             continue
         table.add_row(str(p.row), str(p.index), p.compute_model, p.cell_family, _fmt(p.node_nm),
-                      _fmt(p.tops_per_w_reported), _fmt(p.tops_per_w_model), _fmt(p.tops_per_w_ratio, 2),
+                      _fmt(p.tops_per_w_reported), _fmt(p.tops_per_w_model), _fmt(p.tops_per_w_interval, 2),
+                      _fmt(p.tops_per_w_ratio, 2),
                       _fmt(p.tops_per_w_paper / p.tops_per_w_reported, 2), _fmt(p.tops_per_mm2_reported),
-                      _fmt(p.tops_per_mm2_model), _fmt(p.tops_per_mm2_ratio, 2),
+                      _fmt(p.tops_per_mm2_model), _fmt(p.tops_per_mm2_interval, 2), _fmt(p.tops_per_mm2_ratio, 2),
                       _fmt(p.tops_per_mm2_paper / p.tops_per_mm2_reported, 2))
     console.print(table)
 
 
-def _print_summary(summary: dict, model_label: str) -> None:
+def _print_summary(summary: dict, model_label: str, intervals: dict | None = None) -> None:
+    intervals = intervals or {}
+    covered = intervals.get("coverage_leave_one_chip_out") or {}
+    level_label = f"{100 * intervals['level']:.0f}% interval cover (LOCO)" if covered else None
     table = Table(title=f"error summary: {model_label} vs paper model")
-    for header in ("group", "metric", "n", "median err", "within 1.5x", "within 2x", "paper median err",
-                   "paper 1.5x", "paper 2x"):
+    for header in ("group", "metric", "n", "median err", "within 1.5x", "within 2x",
+                   *((level_label,) if level_label else ()), "paper median err", "paper 1.5x", "paper 2x"):
         table.add_column(header, justify="right" if header not in ("group", "metric") else "left")
     groups = summary["groups"]
     for name in [g for g in SUMMARY_GROUPS_SHOWN if g in groups]:
@@ -192,11 +217,16 @@ def _print_summary(summary: dict, model_label: str) -> None:
             model, paper = groups[name][metric]["model"], groups[name][metric]["paper"]
             if not model["n"]:
                 continue
+            cover = ((covered.get(metric) or {}).get(name) or {}).get("coverage")
             table.add_row(name, label, str(model["n"]), _pct(model["median_abs_error"]), _pct(model["within_1_5x"]),
-                          _pct(model["within_2x"]), _pct(paper["median_abs_error"]), _pct(paper["within_1_5x"]),
-                          _pct(paper["within_2x"]))
+                          _pct(model["within_2x"]), *((_pct(cover),) if level_label else ()),
+                          _pct(paper["median_abs_error"]), _pct(paper["within_1_5x"]), _pct(paper["within_2x"]))
     console.print(table)
     console.print(f"[dim]{summary['definition']}. {MODES_NOTE}[/]", highlight=False)
+    if level_label:
+        console.print(f"[dim]interval cover: share of rows inside the {level_label.split()[0]} conformal interval "
+                      "built from the OTHER chips' leave-one-chip-out residuals (stated by the calibration)[/]",
+                      highlight=False)
 
 
 def _pct(value) -> str:
@@ -215,6 +245,58 @@ def _print_unmodeled(predictions: list[ChipPrediction]) -> None:
     for p in rows:
         if p not in digital:
             console.print(f"  row {p.row} (Index {p.index}, {p.architecture or '?'}): {p.reason}", highlight=False)
+
+
+def _print_trivial_verdicts(calib: Calibration) -> None:
+    """Per compute model, the calibration's leave-one-chip-out TOPS/W error against the trivial predictor's."""
+    from imcbench.validation.compare import MIN_ROWS_FOR_VERDICT
+
+    groups = (calib.cross_validation.get("leave_one_chip_out") or {}).get("groups") or {}
+    for cm in ("IS", "QS", "QR", "QS-QR", "DIMC"):
+        cell = (groups.get(cm) or {}).get("tops_per_w") or {}
+        ours, trivial = cell.get("model") or {}, cell.get("trivial") or {}
+        if (ours.get("n") or 0) < MIN_ROWS_FOR_VERDICT or trivial.get("median_abs_error") is None:
+            continue
+        a, b = ours["median_abs_error"], trivial["median_abs_error"]
+        outcome = "beats" if a < b else "LOSES TO" if a > b else "ties with"
+        colour = "red" if a > b else "green"
+        console.print(f"[{colour}]{cm} ({ours['n']} rows, leave-one-chip-out): the calibrated model {outcome} the "
+                      f"trivial predictor (median TOPS/W of the same architecture and compute model) on TOPS/W: "
+                      f"median error {_pct(a)} vs {_pct(b)}[/]", highlight=False)
+
+
+def _compare(chips_file: Optional[Path], level: float, as_json: bool) -> None:
+    from imcbench.validation.compare import MODEL_LABELS, MODELS, compare_models
+
+    path = chips_file or default_chips_path()
+    result = compare_models(load_chips(path), level=level)
+    if as_json:
+        print_json({"level": level, "groups": result.summary, "verdicts": result.verdicts,
+                    "chosen_forms": result.chosen_forms, "models": MODEL_LABELS})
+        return
+    table = Table(title=f"leave-one-chip-out, same rows: median error / within 2x / {100 * level:.0f}% interval cover")
+    table.add_column("group")
+    table.add_column("metric")
+    table.add_column("n", justify="right")
+    for name in MODELS:
+        table.add_column(MODEL_LABELS[name], justify="right")
+    for group in [g for g in SUMMARY_GROUPS_SHOWN if g in result.summary]:
+        for metric, label in METRIC_LABELS[:2]:
+            cells = result.summary[group][metric]
+            if not cells["paper"]["n"]:
+                continue
+            table.add_row(group, label, str(cells["paper"]["n"]),
+                          *(f"{_pct(cells[m]['median_abs_error'])} / {_pct(cells[m]['within_2x'])} / "
+                            f"{_pct(cells[m]['interval_coverage'])}" for m in MODELS))
+    console.print(table)
+    for target, counts in result.chosen_forms.items():
+        console.print(f"form chosen by nested CV for {target}: "
+                      + ", ".join(f"{k} in {v} folds" for k, v in counts.items()), highlight=False)
+    for v in result.verdicts:
+        colour = "red" if v["outcome"] == "loses to" else "green"
+        console.print(f"[{colour}]{v['compute_model']} ({v['n']} rows): the {v['model']} model {v['outcome']} the "
+                      f"trivial predictor on TOPS/W (median error {_pct(v['model_median_error'])} vs "
+                      f"{_pct(v['trivial_median_error'])})[/]", highlight=False)
 
 
 def _print_parameters(calib: Calibration) -> None:

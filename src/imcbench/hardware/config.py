@@ -92,6 +92,7 @@ class MacroConfig(_Strict):
     cells_per_mult: int = Field(1, ge=1, le=1024)
     count: int = Field(1, ge=1, le=MAX_MACROS)
     delay_model: Literal["zigzag", "paper"] = "zigzag"
+    adc_model: Literal["paper", "survey_median", "survey_envelope"] = "paper"  # imcbench.converters
     cells_area_mm2: AutoNonNegative = "auto"
     cell: str = DEFAULT_CELL  # memory-cell technology (imcbench.celltech), e.g. sram6t, rram, pcm
 
@@ -204,7 +205,7 @@ def build_system(config: SystemConfig) -> System:
     macro = MacroSpec(m.kind, m.rows, m.cols, input_bits=m.input_bits, weight_bits=m.weight_bits,
                       bits_per_cycle=m.bits_per_cycle, adc_bits=None if m.adc_bits == "paper" else m.adc_bits,
                       cells_per_mult=m.cells_per_mult, n_macros=m.count, node_nm=tech.node_nm, vdd=tech.vdd,
-                      delay_model=m.delay_model,
+                      delay_model=m.delay_model, adc_model=m.adc_model,
                       cells_area_mm2=None if m.cells_area_mm2 == "auto" else m.cells_area_mm2, cell=m.cell)
     levels = tuple(_build_level(c, macro, tech) for c in config.memories)
     o = config.options

@@ -19,6 +19,7 @@ from typing import Literal
 
 import numpy as np
 
+from imcbench import converters
 from imcbench.macro import components as cmp
 from imcbench.macro.cells import scaled_cell_array_area
 from imcbench.tech import TECH_28NM, Technology
@@ -53,10 +54,12 @@ class MacroParams:
     cell_read_fj: np.ndarray = field(default_factory=lambda: np.array(np.nan))  # per cell read; NaN: SRAM C_BL V^2
     tech: Technology = TECH_28NM
     delay_model: DelayModel = "zigzag"
+    adc_model: str = converters.DEFAULT_ADC_MODEL  # 'paper', 'survey_median' or 'survey_envelope' (converters)
 
     def __post_init__(self) -> None:
+        converters.check_adc_model(self.adc_model)
         arrays = {f.name: np.asarray(getattr(self, f.name), dtype=float)
-                  for f in fields(self) if f.name not in ("tech", "delay_model", "is_aimc")}
+                  for f in fields(self) if f.name not in ("tech", "delay_model", "is_aimc", "adc_model")}
         arrays["is_aimc"] = np.asarray(self.is_aimc, dtype=bool)
         broadcast = np.broadcast_arrays(*arrays.values())
         for name, value in zip(arrays, broadcast):
@@ -105,6 +108,26 @@ def adder_tree_adders(p: MacroParams) -> np.ndarray:
 def accumulator_bits(p: MacroParams) -> np.ndarray:
     """Accumulator width: AIMC Bi + Bw + B_ADC, DIMC Bi + Bw + log2 D2 (model_reference 1, corr. 4)."""
     return p.input_bits + p.weight_bits + np.where(p.is_aimc, p.adc_bits, np.log2(p.rows))
+
+
+# --- the ADC: the paper's fit or the ADC survey's (imcbench.converters) ------------------------------
+def adc_rate_hz(p: MacroParams) -> np.ndarray:
+    """Conversion rate of one ADC, Hz: 1 / its conversion time (paper 2.2 delay model)."""
+    return 1e9 / np.maximum(cmp.adc_delay(p.adc_bits, p.rows, p.tech), 1e-6)
+
+
+def adc_conversion_energy(p: MacroParams) -> np.ndarray:
+    """Energy of one ADC conversion, fJ, under ``p.adc_model`` (survey models at the ADC's own rate)."""
+    if p.adc_model == "paper":
+        return cmp.adc_energy(p.adc_bits, p.tech)
+    return converters.adc_energy_fj(p.adc_bits, p.tech.node_nm, adc_rate_hz(p), p.adc_model)
+
+
+def adc_unit_area(p: MacroParams) -> np.ndarray:
+    """Area of one ADC, um2, under ``p.adc_model``."""
+    if p.adc_model == "paper":
+        return cmp.adc_area(p.adc_bits, p.tech)
+    return converters.adc_area_um2(p.adc_bits, p.tech.node_nm, adc_rate_hz(p), p.adc_model)
 
 
 # --- energy -------------------------------------------------------------------------------------
@@ -158,7 +181,7 @@ def energy_per_cycle(p: MacroParams, rows_used=None, cols_used=None, *,
     mult_rows_dimc = np.where(np.asarray(dimc_multipliers_full_array, dtype=bool), p.rows, rows_used)
     mult_dimc = mult_rows_dimc * p.weight_cols * bc * bw * e_mult
     any_dimc = not np.all(aimc)  # the adder-tree walk is the costly part: skip it for all-AIMC arrays
-    adc = cols_used * bw * cmp.adc_energy(p.adc_bits, tech)
+    adc = cols_used * bw * adc_conversion_energy(p)
     tree = bc * cols_used * tree_energy_partial(rows_used, p) if any_dimc else 0.0
     place_value = cols_used * place_value_adders(p) * e_fa
     accumulator = np.where(p.needs_accumulator,
@@ -210,7 +233,7 @@ def area_by_component(p: MacroParams) -> dict[str, np.ndarray]:
     areas_um2 = {
         "dac": np.zeros(p.shape),  # neglected by the paper (section 2.2)
         "multipliers": np.where(p.is_aimc, mult_aimc, mult_dimc),
-        "adc": np.where(p.is_aimc, d1 * bw * cmp.adc_area(p.adc_bits, tech), 0.0),
+        "adc": np.where(p.is_aimc, d1 * bw * adc_unit_area(p), 0.0),
         "adder_tree": np.where(p.is_aimc, 0.0, bc * d1 * adder_tree_adders(p) * a_fa),
         "place_value": d1 * place_value_adders(p) * a_fa,
         "accumulator": np.where(p.needs_accumulator, d1 * accumulator_bits(p) * (a_fa + tech.a_dff), 0.0),

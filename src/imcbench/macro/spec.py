@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from imcbench import converters
 from imcbench.celltech import DEFAULT_CELL, CellTechnology, get_cell, list_cells
 from imcbench.errors import ImcbenchError
 from imcbench.macro import model
@@ -40,7 +41,11 @@ def cell_model_terms(cell: str) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class MacroSpec:
-    """One IMC macro. ``adc_bits=None`` applies the paper's rule Bc + 0.5 log2(rows) (AIMC only)."""
+    """One IMC macro. ``adc_bits=None`` applies the paper's rule Bc + 0.5 log2(rows) (AIMC only).
+
+    ``adc_model``: 'paper' (default: the paper's 28 nm ADC fit), 'survey_median' or 'survey_envelope'
+    (the ADC survey's median / best-10 % converter; see :mod:`imcbench.converters` for why 'paper' is default).
+    """
 
     kind: MacroKind
     rows: int
@@ -56,9 +61,11 @@ class MacroSpec:
     delay_model: model.DelayModel = "zigzag"
     cells_area_mm2: float | None = None
     cell: str = DEFAULT_CELL  # memory-cell technology, a name of imcbench.celltech (sram6t, rram, pcm, ...)
+    adc_model: str = converters.DEFAULT_ADC_MODEL
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cell", get_cell(self.cell).name)  # raises, listing the cells, on a bad name
+        converters.check_adc_model(self.adc_model)
         kind = str(self.kind).lower()
         if kind not in MACRO_KINDS:
             raise ImcbenchError(f"macro kind {self.kind!r} is not known; use 'aimc' or 'dimc'")
@@ -115,7 +122,8 @@ class MacroSpec:
             adc_bits=np.nan if adc is None else adc, cells_per_mult=self.cells_per_mult,
             n_macros=self.n_macros,
             cells_area_mm2=np.nan if self.cells_area_mm2 is None else self.cells_area_mm2,
-            cell_area_ratio=area_ratio, cell_read_fj=read_fj, tech=self.technology, delay_model=self.delay_model)
+            cell_area_ratio=area_ratio, cell_read_fj=read_fj, tech=self.technology, delay_model=self.delay_model,
+            adc_model=self.adc_model)
 
     def evaluate(self) -> "MacroResult":
         """Peak energy, clock period, area and throughput of this macro."""
@@ -206,7 +214,7 @@ def invalid_reasons(*, kind, rows, cols, input_bits, weight_bits, bits_per_cycle
 def evaluate_macros(kind, rows, cols, *, input_bits=8, weight_bits=8, bits_per_cycle=None,
                     adc_bits=None, cells_per_mult=1, n_macros=1, node_nm=28.0, vdd=0.9,
                     delay_model: model.DelayModel = "zigzag", on_invalid: str = "raise",
-                    cell=DEFAULT_CELL) -> pd.DataFrame:
+                    cell=DEFAULT_CELL, adc_model: str = converters.DEFAULT_ADC_MODEL) -> pd.DataFrame:
     """Peak figures of many macros at once, one DataFrame row per configuration.
 
     Arguments broadcast against each other (scalars or arrays). ``bits_per_cycle=None`` takes the
@@ -214,6 +222,7 @@ def evaluate_macros(kind, rows, cols, *, input_bits=8, weight_bits=8, bits_per_c
     memory cell (imcbench.celltech), one name or an array of names; an unknown name raises.
     ``on_invalid="raise"`` stops at the first impossible configuration with its index and reason;
     ``"drop"`` leaves those rows out (see :func:`invalid_reasons` to count them).
+    ``adc_model``: 'paper', 'survey_median' or 'survey_envelope' (:mod:`imcbench.converters`).
     Columns: the inputs, ``tclk_ns``, ``area_mm2``, ``tops``, ``tops_per_w``, ``tops_per_mm2``,
     ``energy_per_mac_fj`` and per-component ``energy_pj.*``, ``area_mm2.*``, ``tclk_ns.*``.
     """
@@ -252,7 +261,8 @@ def evaluate_macros(kind, rows, cols, *, input_bits=8, weight_bits=8, bits_per_c
     params = model.MacroParams(is_aimc=is_aimc, rows=rows, weight_cols=np.floor(cols / bw), input_bits=bi,
                                weight_bits=bw, bits_per_cycle=bc, adc_bits=np.where(is_aimc, adc, 0.0),
                                cells_per_mult=m, n_macros=nb, cell_area_ratio=area_ratio,
-                               cell_read_fj=read_fj, tech=Technology(node, v), delay_model=delay_model)
+                               cell_read_fj=read_fj, tech=Technology(node, v), delay_model=delay_model,
+                               adc_model=adc_model)
     pk = model.peak(params)
     columns = {"kind": kind, "rows": rows.astype(int), "cols": cols.astype(int),
                "input_bits": bi.astype(int), "weight_bits": bw.astype(int),

@@ -22,6 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
+from imcbench.errors import ImcbenchError
 from imcbench.hardware import cell_costs
 from imcbench.hardware.system import System
 from imcbench.interconnect import Interconnect, link_cycles, link_energy_per_bit
@@ -78,6 +79,7 @@ class Pricing:
     tech: Technology
     is_aimc: np.ndarray
     delay_model: str
+    adc_model: str
     dimc_full_array: np.ndarray
     cell_write: np.ndarray
     rows_per_cycle: np.ndarray
@@ -104,11 +106,17 @@ class Pricing:
         tech = Technology(**{f: col([float(np.asarray(getattr(p.tech, f))) for p in each])
                              for f in ("node_nm", "vdd", "vth", "alpha", "analog_node_exponent")})
         is_aimc = np.array([bool(p.is_aimc) for p in each])[:, None]
-        one = MacroParams(is_aimc=is_aimc, tech=tech, delay_model=each[0].delay_model, **macro)
+        adc_models = {p.adc_model for p in each}
+        if len(adc_models) > 1:
+            raise ImcbenchError(f"systems priced together use different ADC models {sorted(adc_models)}; "
+                                "price them separately")
+        adc_model = adc_models.pop()
+        one = MacroParams(is_aimc=is_aimc, tech=tech, delay_model=each[0].delay_model, adc_model=adc_model, **macro)
         names = [level.name for level in systems[0].memories]
         level = lambda x, name: next(lv for lv in x.memories if lv.name == name)  # noqa: E731
         return cls(
             systems=tuple(systems), macro=macro, tech=tech, is_aimc=is_aimc, delay_model=each[0].delay_model,
+            adc_model=adc_model,
             dimc_full_array=np.array([x.options.dimc_multipliers_full_array for x in systems])[:, None],
             cell_write=col([x.options.cell_write_pj_per_bit for x in systems]),
             rows_per_cycle=col([x.options.weight_rows_per_cycle for x in systems]),
@@ -125,7 +133,8 @@ class Pricing:
     def params(self, n: int) -> MacroParams:
         """The macros as MacroParams of shape (S, n) for n candidates."""
         fields = dict(self.macro, rows=np.broadcast_to(self.macro["rows"], (len(self.systems), n)))
-        return MacroParams(is_aimc=self.is_aimc, tech=self.tech, delay_model=self.delay_model, **fields)
+        return MacroParams(is_aimc=self.is_aimc, tech=self.tech, delay_model=self.delay_model,
+                           adc_model=self.adc_model, **fields)
 
 
 def price(traffic: Traffic, systems: Sequence[System] | Pricing) -> CostArrays:

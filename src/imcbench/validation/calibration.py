@@ -22,7 +22,12 @@ Method (documented in every calibration file):
 * the stated errors are nested leave-one-chip-out cross-validation: every chip (all rows of one paper Index
   or title) is predicted by a fit, hyperparameter choice included, that never saw it. Its residuals give
   the reported errors and the uncertainty (x/÷ factor = exp of the robust spread 1.4826 MAD of the log
-  residuals, per compute model).
+  residuals, per compute model);
+* the same residuals give split-conformal prediction intervals (:func:`conformal_intervals`, level
+  :data:`DEFAULT_INTERVAL_LEVEL`) and their honest leave-one-chip-out coverage, and beside them the trivial
+  predictor's leave-one-chip-out errors (:mod:`imcbench.validation.baselines`), so a calibration states when it
+  does not beat the median of similar chips. Whether fewer factors would do: :mod:`imcbench.validation.compare`
+  (nested model-form selection; on chips_train.csv it keeps the full form in 51-52 of 52 outer folds).
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ INNER_FOLDS = 5  # chip-grouped folds of the inner (hyperparameter) cross-valida
 SELECTION_SCALE = 0.5  # soft-L1 scale of the selection criterion, log units
 MIN_SELECTION_ROWS = 5  # fewer SRAM macro rows in a training set: select on all its rows
 MAD_TO_SIGMA = 1.4826  # robust standard deviation from the median absolute deviation (normal data)
+DEFAULT_INTERVAL_LEVEL = 0.8  # conformal interval level stored with a calibration (imcbench.validation.conformal)
 MIN_ROWS_FOR_GROUP_SPREAD = 4  # fewer CV residuals in a compute model: use the spread of all rows
 TARGETS = ("tops_per_w", "tops_per_mm2")  # energy parameters fit TOPS/W; area and delay parameters TOPS/mm2
 FORMAT = "imcbench-calibration/1"
@@ -124,6 +130,7 @@ class Calibration:
     uncertainty: dict[str, dict[str, float]] = field(default_factory=dict)  # metric -> group -> x/÷ factor
     provenance: dict = field(default_factory=dict)
     cross_validation: dict = field(default_factory=dict)
+    intervals: dict = field(default_factory=dict)  # conformal intervals: level, half-widths, LOCO coverage
     cv_frame: object = field(default=None, compare=False, repr=False)  # DataFrame of the CV predictions (not saved)
 
     def value(self, name: str) -> float:
@@ -154,7 +161,8 @@ class Calibration:
                                         "quantity": p.quantity, "components": list(p.components),
                                         "applies_to": p.applies_to, "doc": p.doc} for p in PARAMETERS},
                 "uncertainty_factor": self.uncertainty,
-                "cross_validation": self.cross_validation}
+                "cross_validation": self.cross_validation,
+                "intervals": self.intervals}
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
@@ -216,7 +224,7 @@ def _features(quantity, component, compute_model, cell_family, node_nm, imc_proc
         selected = _selects(p.applies_to, compute_model, cell_family, imc_processor)
         value = log_node if p.kind == "node_exponent" else 1.0
         columns.append(np.broadcast_to(np.where(selected, value, 0.0), shape))
-    return np.stack(columns, axis=-1)
+    return np.stack(columns, axis=-1) if columns else np.zeros((*shape, 0))
 
 
 # --- fitting ---------------------------------------------------------------------------------------------
@@ -355,7 +363,9 @@ def fit_theta(data: FitData, hyper: Hyper | None = None) -> np.ndarray:
     parameters = data.parameters
     theta = np.zeros(len(parameters))
     for target in TARGETS:
-        free = np.array([p.target == target for p in parameters])
+        free = np.array([p.target == target for p in parameters], dtype=bool)
+        if not free.any():  # a model form without parameters for this figure: the paper's values
+            continue
         reg = hyper[target]
 
         def residuals_and_jacobian(values: np.ndarray, free=free, target=target, reg=reg):
@@ -444,7 +454,7 @@ def cross_validate(data: FitData, hyper: Hyper | None = None) -> CrossValidation
 
 
 def calibrate(chips: list[PublishedChip], *, source: str | Path | None = None,
-              hyper: Hyper | None = None) -> Calibration:
+              hyper: Hyper | None = None, level: float | None = None) -> Calibration:
     """Fit on all rows and state the nested leave-one-chip-out errors and uncertainty.
 
     ``hyper=None`` chooses the regularisation by inner cross-validation (module doc); else it is fixed and
@@ -462,11 +472,13 @@ def calibrate(chips: list[PublishedChip], *, source: str | Path | None = None,
     theta = fit_theta(data, chosen)
     cv = cross_validate(data, hyper)
     frame = cross_validated_frame(chips, data, cv)
-    summary = summarise(frame, models=("model", "paper"))
+    frame = _with_trivial(frame, data.chip_id)
+    summary = summarise(frame, models=("model", "paper", "trivial"))
     uncertainty = {m: _spread(frame, m) for m in TARGETS}
+    intervals = conformal_intervals(frame, data.chip_id, DEFAULT_INTERVAL_LEVEL if level is None else level)
     provenance = _provenance(source, data, chosen, searched, cv)
     return Calibration(theta=dict(zip(PARAMETER_NAMES, map(float, theta))), uncertainty=uncertainty,
-                       provenance=provenance, cross_validation={"leave_one_chip_out": summary},
+                       provenance=provenance, cross_validation={"leave_one_chip_out": summary}, intervals=intervals,
                        cv_frame=frame)
 
 
@@ -481,6 +493,51 @@ def cross_validated_frame(chips: list[PublishedChip], data: FitData, cv: CrossVa
     frame["tops_per_w_ratio"] = frame.tops_per_w_model / frame.tops_per_w_reported
     frame["tops_per_mm2_ratio"] = frame.tops_per_mm2_model / frame.tops_per_mm2_reported
     return frame
+
+
+def _with_trivial(frame, chip_id: np.ndarray):
+    """The CV frame with the trivial predictor's leave-one-chip-out figures as '*_trivial' (validation.baselines)."""
+    from imcbench.validation.baselines import trivial_loco
+
+    frame = frame.copy()
+    for metric in ("tops_per_w", "tops_per_mm2", "tops_per_mm2_given_tcore"):
+        if f"{metric}_reported" in frame:
+            frame[f"{metric}_trivial"], _ = trivial_loco(frame[f"{metric}_reported"].to_numpy(float), chip_id,
+                                                         frame["architecture"], frame["compute_model"])
+    return frame
+
+
+def conformal_intervals(frame, chip_id: np.ndarray, level: float) -> dict:
+    """Split-conformal intervals of the leave-one-chip-out predictions (imcbench.validation.conformal).
+
+    ``halfwidth_log``: per metric and interval group, the log half-width h a NEW chip's prediction carries
+    ([x e^-h, x e^h]); ``coverage_leave_one_chip_out``: per metric and summary group, the share of rows inside
+    an interval built without their own chip (the honest coverage).
+    """
+    from imcbench.validation import conformal
+    from imcbench.validation.stats import group_masks
+
+    group = conformal.interval_group(frame["compute_model"], frame["is_sram"])
+    widths, covered = {}, {}
+    for metric in TARGETS:
+        resid = np.log(frame[f"{metric}_model"] / frame[f"{metric}_reported"]).to_numpy(float)
+        widths[metric] = {k: round(v, 4) for k, v in conformal.halfwidths_by_group(resid, group, level).items()}
+        loco = conformal.leave_one_chip_out_halfwidths(resid, chip_id, group, level)
+        covered[metric] = {name: conformal.coverage(resid[mask], loco[mask])
+                           for name, mask in group_masks(frame).items() if mask.any()}
+    return {"level": level, "method": "split-conformal on leave-one-chip-out log residuals "
+                                      "(imcbench.validation.conformal)",
+            "halfwidth_log": widths, "coverage_leave_one_chip_out": covered}
+
+
+def interval_factor(calib: "Calibration", metric: str, compute_model, is_sram) -> np.ndarray:
+    """x/÷ factor exp(h) of each row's conformal interval (NaN when the calibration carries none)."""
+    from imcbench.validation import conformal
+
+    table = (calib.intervals.get("halfwidth_log") or {}).get(metric, {})
+    groups = conformal.interval_group(np.atleast_1d(compute_model), np.atleast_1d(is_sram))
+    h = np.array([table.get(str(g), table.get("all", math.nan)) for g in groups], dtype=float)
+    return np.exp(h)
 
 
 def _spread(frame, metric: str) -> dict[str, float]:
@@ -558,8 +615,12 @@ def load_calibration(spec: str | Path | None = "default") -> Calibration | None:
             raise ImcbenchError(f"{path}: parameter {name!r} must be a {'positive ' if kind == 'factor' else ''}"
                                 f"number, got {value!r}")
         theta[name] = math.log(value) if kind == "factor" else float(value)
+    intervals = data.get("intervals") or {}
+    if not isinstance(intervals, dict):
+        raise ImcbenchError(f"{path}: field intervals: expected a mapping; make the file again with 'imcbench calibrate'")
     return Calibration(theta=theta, uncertainty=data.get("uncertainty_factor") or {},
-                       provenance=data.get("provenance") or {}, cross_validation=data.get("cross_validation") or {})
+                       provenance=data.get("provenance") or {}, cross_validation=data.get("cross_validation") or {},
+                       intervals=intervals)
 
 
 def _plain(value):

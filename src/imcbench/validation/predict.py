@@ -163,10 +163,12 @@ def cell_area_ratio(cell_type: str, family: str, envm_cells: str = DEFAULT_ENVM_
     return (transistors + CAPACITOR_TRANSISTOR_EQUIV * capacitors) / REF_CELL_TRANSISTORS
 
 
-def chip_components(chips: list[PublishedChip], envm_cells: str = DEFAULT_ENVM_CELL_MODEL) -> ChipComponents:
+def chip_components(chips: list[PublishedChip], envm_cells: str = DEFAULT_ENVM_CELL_MODEL,
+                    adc_model: str = "paper") -> ChipComponents:
     """The paper's macro model evaluated for the modelable AIMC / DIMC rows of ``chips`` (vectorized).
 
-    ``envm_cells``: how eNVM cells are modeled, one of ENVM_CELL_MODELS (see there)."""
+    ``envm_cells``: how eNVM cells are modeled, one of ENVM_CELL_MODELS (see there). ``adc_model``: the
+    macro model's ADC option (:mod:`imcbench.converters`): 'paper', 'survey_median' or 'survey_envelope'."""
     if envm_cells not in ENVM_CELL_MODELS:
         raise ImcbenchError(f"envm_cells {envm_cells!r}: use one of {', '.join(ENVM_CELL_MODELS)}")
     from_table = envm_cells == "table"
@@ -197,7 +199,7 @@ def chip_components(chips: list[PublishedChip], envm_cells: str = DEFAULT_ENVM_C
         is_aimc=aimc, rows=np.where(aimc, r, n), weight_cols=np.where(aimc, n_adc * cc, n_adc),
         weight_bits=np.where(aimc, 1.0, bw), input_bits=bx, bits_per_cycle=bx,
         adc_bits=np.where(aimc, adc_bits, 0.0), cells_area_mm2=cells_area,
-        cell_read_fj=f.cell_read_fj.to_numpy(float), tech=tech)
+        cell_read_fj=f.cell_read_fj.to_numpy(float), tech=tech, adc_model=adc_model)
     energy = model.energy_per_cycle(p, rows_used=n)
     area = model.area_by_component(p)
     delay = model.delay_by_component(p)
@@ -277,6 +279,8 @@ class ChipPrediction:
     adc_bits_from_rule: bool
     modeled: bool
     reason: str
+    tops_per_w_interval: float = math.nan  # x/÷ factor of the conformal interval (calibration's level; NaN: none)
+    tops_per_mm2_interval: float = math.nan
 
     @property
     def tops_per_w_ratio(self) -> float:
@@ -300,13 +304,13 @@ def predict_chips(chips: list[PublishedChip], calibration: "Calibration | None" 
     ``calibration=None`` is the paper's uncalibrated model (then ``*_model == *_paper``);
     ``envm_cells`` as in :func:`chip_components`.
     """
-    from imcbench.validation.calibration import apply_calibration  # calibration builds on this module
+    from imcbench.validation.calibration import apply_calibration, interval_factor  # builds on this module
 
     comp = chip_components(chips, envm_cells)
     paper_w, paper_d = figures_of(comp, comp.energy_pj, comp.area_mm2, comp.delay_ns)
     paper_t = density_given_tcore(comp, comp.area_mm2)
     model_w, model_d, model_t = paper_w, paper_d, paper_t
-    spread_w = spread_d = np.full(len(comp.rows), np.nan)
+    spread_w = spread_d = interval_w = interval_d = np.full(len(comp.rows), np.nan)
     if calibration is not None and len(comp.rows):
         cal = apply_calibration(comp.energy_pj, comp.area_mm2, comp.compute_model, calibration,
                                 cell_family=comp.cell_family, node_nm=comp.node_nm,
@@ -315,6 +319,8 @@ def predict_chips(chips: list[PublishedChip], calibration: "Calibration | None" 
         model_t = density_given_tcore(comp, cal.area_mm2)
         spread_w = calibration.spread("tops_per_w", comp.compute_model)
         spread_d = calibration.spread("tops_per_mm2", comp.compute_model)
+        interval_w = interval_factor(calibration, "tops_per_w", comp.compute_model, comp.is_sram)
+        interval_d = interval_factor(calibration, "tops_per_mm2", comp.compute_model, comp.is_sram)
     position = {int(r): i for i, r in enumerate(comp.rows)}
     out = []
     for chip in chips:
@@ -333,7 +339,8 @@ def predict_chips(chips: list[PublishedChip], calibration: "Calibration | None" 
             tops_per_mm2_given_tcore_reported=chip.tops_per_mm2 if modeled and chip.t_core_ns > 0 else math.nan,
             tops_per_mm2_given_tcore_model=pick(model_t), tops_per_mm2_given_tcore_paper=pick(paper_t),
             adc_bits_used=pick(comp.adc_bits), adc_bits_from_rule=bool(modeled and comp.adc_bits_from_rule[i]),
-            modeled=modeled, reason=reason))
+            modeled=modeled, reason=reason, tops_per_w_interval=pick(interval_w),
+            tops_per_mm2_interval=pick(interval_d)))
     return out
 
 
