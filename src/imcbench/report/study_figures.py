@@ -9,7 +9,8 @@ from imcbench.report.figspec import PALETTE, FigureSpec, Series
 from imcbench.dse.pareto import pareto_mask
 from imcbench.study import ENERGY_GROUPS, KINDS
 
-GROUP_COLORS = {"macro": "#2ca02c", "weights": "#d62728", "inputs": "#1f77b4", "outputs": "#ff7f0e"}
+GROUP_COLORS = {"macro": "#2ca02c", "weights": "#d62728", "inputs": "#1f77b4", "outputs": "#ff7f0e",
+                "leakage": "#7f7f7f"}
 COMPONENT_COLORS = {"adc": "#d62728", "dac": "#ff9896", "bitline": "#9467bd", "multipliers": "#8c564b",
                     "adder_tree": "#1f77b4", "place_value": "#17becf", "accumulator": "#bcbd22",
                     "precharge": "#7f7f7f", "cells": "#c7c7c7", "regi": "#aec7e8", "rego": "#ffbb78",

@@ -92,6 +92,7 @@ def run_network_points(settings: study.StudySettings, extended: bool, database: 
 NETWORK_QUERY = """
 SELECT r.network, r.kind, r.rows, r.macs, r.energy_pj, r.latency_ns, r.area_mm2, r.tops, r.tops_per_w,
        r.tops_per_mm2, r.energy_macro_pj, r.energy_weights_pj, r.energy_inputs_pj, r.energy_outputs_pj,
+       r.energy_leakage_pj,
        coalesce(a.energy, 0) AS attention_energy_pj, coalesce(a.weights, 0) AS attention_weight_write_pj
 FROM results r
 LEFT JOIN (SELECT point_id, sum(energy_pj) AS energy, sum(energy_weights_pj) AS weights
