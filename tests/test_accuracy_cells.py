@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from conftest import assert_user_error, run_cli
-from imcbench.accuracy.cellnoise import column_read_noise_lsb, drift_state, with_gain_error
+from imcbench.accuracy.cellnoise import active_rows, drift_state, row_read_noise_lsb, with_gain_error
 from imcbench.accuracy.montecarlo import monte_carlo_sqnr_db
 from imcbench.accuracy.noise import MvmConfig
 from imcbench.celltech import get_cell
@@ -20,7 +20,7 @@ BASE = MvmConfig(rows=256, adc_bits=8, bits_per_cycle=2)
 
 def test_sram_cell_leaves_the_model_as_it_was():
     sram = BASE.with_cell("sram6t")
-    assert sram.read_noise == 0 and sram.cell_sigma == 0 and sram.drift.gain == 1.0
+    assert sram.read_noise == 0 and sram.read_noise_per_row == 0 and sram.cell_sigma == 0 and sram.drift.gain == 1.0
     assert sram.sqnr_db(256) == BASE.sqnr_db(256)
 
 
@@ -29,9 +29,14 @@ def test_cell_noise_comes_from_the_table():
     cfg = BASE.with_cell("rram")
     assert cfg.cell_sigma == rram.programming_noise_rel
     # uniform 2-bit input slices: E[x^2] = (0 + 1 + 4 + 9) / 4 = 3.5
-    assert cfg.read_noise == pytest.approx(rram.read_noise_rel * math.sqrt(256 * 3.5))
-    assert column_read_noise_lsb(rram, 64, 1, 2) == pytest.approx(rram.read_noise_rel * 3 * math.sqrt(64 * 0.5))
+    assert cfg.read_noise_per_row == pytest.approx(rram.read_noise_rel * math.sqrt(3.5))
+    assert row_read_noise_lsb(rram, 1, 2) == pytest.approx(rram.read_noise_rel * 3 * math.sqrt(0.5))
     assert cfg.sqnr_db(256) < BASE.sqnr_db(256) - 3  # noisy cells cost SQNR
+    # noise grows with the rows driven: 600 rows run as 3 conversions of 200 rows on a 256-row macro
+    assert active_rows(600, 256) == pytest.approx(200.0)
+    per_row_only = BASE.with_(read_noise_per_row=cfg.read_noise_per_row)
+    as_fixed = BASE.with_(read_noise=cfg.read_noise_per_row * math.sqrt(200.0))
+    assert per_row_only.sqnr_db(600) == pytest.approx(as_fixed.sqnr_db(600), rel=1e-12)
 
 
 def test_drift_state_is_the_lognormal_mean_and_spread():

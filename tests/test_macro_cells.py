@@ -138,3 +138,25 @@ def test_macro_cli_cell():
     assert data["cell"]["array_write_energy_pj"] == pytest.approx(64 * 64 * 50.0)
     assert_user_error(run_cli("macro", "aimc", "--rows", "64", "--cols", "64", "--cell", "nand"),
                       "unknown cell technology 'nand'", "fefet", "mram")
+
+
+def test_sweep_over_cells(tmp_path):
+    import duckdb
+
+    from imcbench.dse.runner import RunOptions, run_sweep
+    from imcbench.dse.spec import load_spec
+
+    spec = tmp_path / "cells.yaml"
+    spec.write_text("networks: [ds_cnn]\nfixed: {cols: same_as_rows, kind: aimc, rows: 64}\n"
+                    "grid: {cell: [sram6t, pcm]}\n")
+    out = tmp_path / "cells.duckdb"
+    run_sweep(load_spec(spec), out, RunOptions(executor="serial"))
+    con = duckdb.connect(str(out), read_only=True)
+    try:
+        rows = con.execute("SELECT cell, energy_pj, energy_leakage_pj FROM results ORDER BY cell").fetchall()
+    finally:
+        con.close()
+    direct = {c: evaluate("ds-cnn", paper_system("aimc", 64, cell=c)).energy_pj for c in ("sram6t", "pcm")}
+    assert [r[0] for r in rows] == ["pcm", "sram6t"]
+    for cell, energy, leakage in rows:
+        assert energy == pytest.approx(direct[cell], rel=1e-12) and leakage == 0.0

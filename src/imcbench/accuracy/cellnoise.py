@@ -6,9 +6,10 @@ From the cell table:
 * programming noise ``programming_noise_rel`` -> the static relative conductance sigma of a cell
   (``MvmConfig.cell_sigma``; multiplicative on the stored digit, exact for binary cells);
 * read noise ``read_noise_rel`` (sigma relative to the full-scale cell conductance, per unit input) -> the
-  column read noise in partial-sum LSB, every row contributing independently in proportion to its input
-  slice x: ``read_noise_rel (2^Bcell - 1) sqrt(rows E[x^2])`` with input slices uniform over 0..2^Bc - 1
-  (assumption), E[x^2] = (2^Bc - 1)(2^(Bc+1) - 1) / 6;
+  read noise each ACTIVE row adds to its column, in partial-sum LSB, in proportion to its input slice x:
+  ``read_noise_rel (2^Bcell - 1) sqrt(E[x^2])`` with input slices uniform over 0..2^Bc - 1 (assumption),
+  E[x^2] = (2^Bc - 1)(2^(Bc+1) - 1) / 6 (``MvmConfig.read_noise_per_row``); a conversion of n active rows
+  has sigma sqrt(n) times that (rows without input carry no current);
 * drift (PCM): G(t) = G0 (t / t0)^-nu with nu ~ N(drift_nu, drift_nu_std) per cell (Le Gallo & Sebastian,
   J. Phys. D 2020; Joshi et al., Nat. Commun. 2020). The mean conductance falls by f (lognormal mean, see
   :func:`drift_state`); the spread of nu adds a static relative sigma per cell; read noise stays absolute, so
@@ -65,11 +66,24 @@ def with_gain_error(sqnr_db, gain: float):
     return -10.0 * np.log10((1.0 - gain) ** 2 + gain ** 2 / snr)
 
 
-def column_read_noise_lsb(cell: CellTechnology, rows: int, bits_per_cycle: int, bits_per_cell: int = 1) -> float:
-    """Column read-noise sigma in partial-sum LSB: read_noise_rel (2^Bcell - 1) sqrt(rows E[x^2]) (module doc)."""
+def row_read_noise_lsb(cell: CellTechnology, bits_per_cycle: int, bits_per_cell: int = 1) -> float:
+    """Read-noise sigma one active row adds to its column, partial-sum LSB: read_noise_rel (2^Bcell - 1)
+    sqrt(E[x^2]) (module doc)."""
     top = 2 ** bits_per_cycle - 1
     mean_square_input = top * (2 * top + 1) / 6  # uniform slice over 0..top
-    return cell.read_noise_rel * (2 ** bits_per_cell - 1) * math.sqrt(rows * mean_square_input)
+    return cell.read_noise_rel * (2 ** bits_per_cell - 1) * math.sqrt(mean_square_input)
+
+
+def active_rows(dot_length, rows):
+    """Rows driven per conversion: a dot product of length N on ``rows`` rows runs in ceil(N / rows) groups
+    of N / groups rows."""
+    n = np.asarray(dot_length, dtype=float)
+    return n / np.ceil(n / np.asarray(rows, dtype=float))
+
+
+def column_read_noise(read_noise, read_noise_per_row, n_active):
+    """Read-noise sigma of one conversion, LSB: the fixed column noise and the active rows' in quadrature."""
+    return np.sqrt(np.square(read_noise) + np.square(read_noise_per_row) * np.asarray(n_active, dtype=float))
 
 
 def cell_noise_settings(cell: str | CellTechnology, *, rows: int, bits_per_cycle: int, bits_per_cell: int = 1,
@@ -79,6 +93,6 @@ def cell_noise_settings(cell: str | CellTechnology, *, rows: int, bits_per_cycle
     cell = cell if isinstance(cell, CellTechnology) else get_cell(cell)
     cell.drift_factor(t_s)  # validates t_s
     ratio = max(float(t_s), cell.drift_t0_s) / cell.drift_t0_s
-    return {"read_noise": column_read_noise_lsb(cell, rows, bits_per_cycle, bits_per_cell),
+    return {"read_noise": 0.0, "read_noise_per_row": row_read_noise_lsb(cell, bits_per_cycle, bits_per_cell),
             "cell_sigma": cell.programming_noise_rel, "drift_nu": cell.drift_nu,
             "drift_nu_std": cell.drift_nu_std, "drift_time_ratio": ratio, "drift_compensated": compensated}

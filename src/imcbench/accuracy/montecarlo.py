@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from imcbench.accuracy.cellnoise import column_read_noise
 from imcbench.accuracy.noise import MvmConfig, adc_levels, calibrated_range, full_scale
 from imcbench.accuracy.operands import (OperandModel, code_scale, quantize, split_digits,
                                         stored_offset)
@@ -91,8 +92,9 @@ def _column_signals(pm: ProgrammedMatrix, slices: np.ndarray, rng: np.random.Gen
     lhs = slices.transpose(1, 0, 2, 3).reshape(groups, n_slices * trials, rows)
     rhs = pm.conductance.transpose(1, 2, 0, 3).reshape(groups, rows, n_cells * outputs)
     v = np.matmul(lhs, rhs).reshape(groups, n_slices, trials, n_cells, outputs).transpose(1, 3, 0, 2, 4)
-    if pm.config.read_noise > 0:
-        v = v + pm.config.read_noise * rng.standard_normal(v.shape)
+    sigma = float(column_read_noise(pm.config.read_noise, pm.config.read_noise_per_row, rows))
+    if sigma > 0:
+        v = v + sigma * rng.standard_normal(v.shape)
     return v
 
 

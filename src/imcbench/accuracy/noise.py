@@ -69,6 +69,7 @@ class MvmConfig:
     cell_sigma: float = 0.0
     adc_range: str = "calibrated"
     clip_sigma: float = DEFAULT_CLIP_SIGMA
+    read_noise_per_row: float = 0.0  # read noise each active row adds (LSB); see accuracy.cellnoise
     drift_nu: float = 0.0  # conductance drift exponent (PCM), G = G0 (t/t0)^-nu; see accuracy.cellnoise
     drift_nu_std: float = 0.0  # device-to-device sigma of nu
     drift_time_ratio: float = 1.0  # t / t0 of the read after programming
@@ -112,10 +113,11 @@ class MvmConfig:
     def terms(self, dot_length, operands: OperandModel | None = None) -> "SqnrTerms":
         """Signal and error powers of a dot product of ``dot_length`` (see :func:`analytic_terms`); with
         drift, the noise on the compensated scale and, uncompensated, the gain error (accuracy.cellnoise)."""
-        from imcbench.accuracy.cellnoise import effective_noise
+        from imcbench.accuracy.cellnoise import active_rows, column_read_noise, effective_noise
 
         drift = self.drift
-        read_noise, cell_sigma = effective_noise(self.read_noise, self.cell_sigma, drift)
+        column = column_read_noise(self.read_noise, self.read_noise_per_row, active_rows(dot_length, self.rows))
+        read_noise, cell_sigma = effective_noise(column, self.cell_sigma, drift)
         terms = analytic_terms(dot_length, rows=self.rows, adc_bits=self.adc_bits,
                                bits_per_cycle=self.bits_per_cycle, input_bits=self.input_bits,
                                weight_bits=self.weight_bits, bits_per_cell=self.bits_per_cell,
@@ -143,6 +145,8 @@ def config_problems(c: MvmConfig) -> list[str]:
         (1 <= c.bits_per_cycle <= c.input_bits, f"bits_per_cycle {c.bits_per_cycle!r} must be in 1..input_bits"),
         (1 <= c.bits_per_cell <= c.weight_bits, f"bits_per_cell {c.bits_per_cell!r} must be in 1..weight_bits"),
         (c.read_noise >= 0 and np.isfinite(c.read_noise), f"read_noise {c.read_noise!r} must be >= 0"),
+        (c.read_noise_per_row >= 0 and np.isfinite(c.read_noise_per_row),
+         f"read_noise_per_row {c.read_noise_per_row!r} must be >= 0"),
         (c.cell_sigma >= 0 and np.isfinite(c.cell_sigma), f"cell_sigma {c.cell_sigma!r} must be >= 0"),
         (c.adc_range in ADC_RANGES, f"adc_range {c.adc_range!r} must be 'fixed' or 'calibrated'"),
         (c.clip_sigma > 0, f"clip_sigma {c.clip_sigma!r} must be positive"),

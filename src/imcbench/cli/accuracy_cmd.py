@@ -57,7 +57,7 @@ def accuracy_command(
     """SQNR of every layer of a network and digits accuracy, against the ADC resolution of an AIMC macro."""
     from imcbench.accuracy.digits import accuracy_vs_adc_bits, float_accuracies
     from imcbench.accuracy.explore import cheapest_for_accuracy, cheapest_for_sqnr
-    from imcbench.accuracy.cellnoise import effective_noise, with_gain_error
+    from imcbench.accuracy.cellnoise import active_rows, column_read_noise, effective_noise, with_gain_error
     from imcbench.accuracy.noise import dot_length, layer_sqnr_db
     from imcbench.macro import evaluate_macros
     from imcbench.workload import load_workload
@@ -66,10 +66,9 @@ def accuracy_command(
     macro = _hardware_macro(hardware)
     base = _base_config(macro, rows, bits_per_cycle, noise, cell_sigma, adc_range.value)
     base, cell = _with_cell(base, macro, cell, time_s, drift_compensation, noise, cell_sigma)
-    if base.drift.gain != 1.0 and (min_sqnr is not None or max_drop is not None):
-        raise ImcbenchError("--min-sqnr / --max-drop search designs without the drift gain error: use them with "
-                            "--drift-compensation (or --time 0)")
-    read_eff, sigma_eff = effective_noise(base.read_noise, base.cell_sigma, base.drift)
+    if cell is not None and (min_sqnr is not None or max_drop is not None):
+        raise ImcbenchError("--min-sqnr / --max-drop search designs with --noise / --cell-sigma only; the cell "
+                            "noise (--cell) depends on each design's rows and is not searched yet")
     bits = _parse_bits(adc_bits) if adc_bits else ([float(macro.resolved_adc_bits)]
                                                     if macro is not None and macro.kind == "aimc"
                                                     else _parse_bits(DEFAULT_ADC_BITS))
@@ -79,6 +78,8 @@ def accuracy_command(
     bits_arr = np.asarray(bits, dtype=float)
     layers = []
     for layer in net.layers:
+        column = column_read_noise(base.read_noise, base.read_noise_per_row, active_rows(dot_length(layer), base.rows))
+        read_eff, sigma_eff = effective_noise(float(column), base.cell_sigma, base.drift)
         sqnr = with_gain_error(layer_sqnr_db(layer, base.rows, bits_arr, base.bits_per_cycle, base.input_bits,
                                              base.weight_bits, read_eff, cell_sigma=sigma_eff,
                                              adc_range=base.adc_range), base.drift.gain)
@@ -100,13 +101,13 @@ def accuracy_command(
         data["digits"] = [{"model": p.model, "adc_bits": p.adc_bits, "accuracy": p.accuracy} for p in points]
         data["float_accuracy"] = float_accuracies(names)
     if min_sqnr is not None:
-        data["exploration"] = [cheapest_for_sqnr(net.layers, min_sqnr, noise=read_eff, cell_sigma=sigma_eff,
+        data["exploration"] = [cheapest_for_sqnr(net.layers, min_sqnr, noise=noise, cell_sigma=cell_sigma,
                                                  adc_range=base.adc_range).to_dict()]
     if max_drop is not None:
         if not 0 <= max_drop <= 1:
             raise ImcbenchError(f"--max-drop {max_drop!r} must be an accuracy difference in [0, 1]")
         data.setdefault("exploration", []).extend(
-            cheapest_for_accuracy(name, max_drop, read_noise=read_eff, cell_sigma=sigma_eff,
+            cheapest_for_accuracy(name, max_drop, read_noise=noise, cell_sigma=cell_sigma,
                                   adc_range=base.adc_range, seed=seed).to_dict() for name in names or ["mlp"])
     if as_json:
         print_json(data)
@@ -187,7 +188,8 @@ def _keys(bits) -> list[str]:
 def _print(data: dict) -> None:
     m = data["macro"]
     console.print(f"[bold]AIMC macro[/] {m['rows']} rows per conversion, {m['bits_per_cycle']} b/cycle, "
-                  f"{m['input_bits']}b x {m['weight_bits']}b, 1 bit per cell; read noise {m['read_noise']:g} LSB, "
+                  f"{m['input_bits']}b x {m['weight_bits']}b, 1 bit per cell; read noise {m['read_noise']:g} LSB "
+                  f"+ {m['read_noise_per_row']:.3g} LSB per active row, "
                   f"cell sigma {m['cell_sigma']:g}, ADC range {m['adc_range']}")
     if data.get("cell"):
         c = data["cell"]

@@ -16,6 +16,7 @@ from imcbench.errors import ImcbenchError
 from imcbench.macro import MacroSpec, system_peak
 
 PAPER_SIZES = (32, 64, 128, 256, 512, 1024)
+MACRO_LEVELS_USED = 2  # the macro model stores one weight bit per cell: multi-level cells are not modeled
 
 
 class Kind(str, Enum):
@@ -94,6 +95,7 @@ def cell_summary(spec: MacroSpec) -> dict:
             "array_write_energy_pj": write["energy_pj"], "array_write_time_ns": write["time_ns"],
             "leakage_uw": cell_costs.leakage_pw(spec) * 1e-6, "endurance_writes": finite(tech.endurance_writes),
             "retention_s": finite(tech.retention_s), "levels_per_cell": tech.levels_per_cell,
+            "levels_used_by_macro_model": MACRO_LEVELS_USED,  # one physical column per weight bit (not modeled)
             "source": tech.source}
 
 

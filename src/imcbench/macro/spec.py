@@ -1,7 +1,9 @@
 """User-facing macro description and results: one macro (`MacroSpec`) or many at once (`evaluate_macros`).
 
 ``cols`` counts physical bit-cell columns, as in the paper's sweep: a macro of C columns holds
-C / weight_bits weight columns (output channels). ``rows`` is the number of multipliers along a
+C / weight_bits weight columns (output channels). ``cell`` names the memory cell (imcbench.celltech): its
+area scales the cell array and, for non-SRAM cells, its read energy is the AIMC bit-line term; one weight bit
+per cell whatever the cell's ``levels_per_cell`` (multi-level cells are not modeled in the macro). ``rows`` is the number of multipliers along a
 bit-line (adder-tree inputs); with ``cells_per_mult`` M > 1 the array has rows * M cell rows.
 """
 
