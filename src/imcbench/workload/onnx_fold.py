@@ -1,0 +1,199 @@
+"""Static shapes of an ONNX graph whose sizes come from shape arithmetic (Shape -> Gather -> Concat -> ...).
+
+Classic ``torch.onnx.export`` graphs compute the target sizes of ``Reshape``, ``Expand``, ``Slice``, ``Pad``
+... from ``Shape`` nodes at run time. ONNX shape inference (even with ``data_prop=True``) stops at many of
+these, and every MAC node downstream then has unknown shapes although the input shapes are fixed.
+
+:func:`infer_folded_shapes` evaluates those small constant computations and re-runs shape inference until
+nothing more is learnt: in each round, every node of a shape-arithmetic operator (:data:`FOLDABLE_OPS`,
+default domain) whose inputs are known values and whose outputs have static inferred shapes of at most
+:data:`~imcbench.limits.MAX_FOLD_ELEMENTS` elements is evaluated; ``Shape`` and ``Size`` of a tensor with a
+static inferred shape are known without its data. The values become initializers of a working copy (whose
+large initializers are emptied, so that each round is cheap) and shape inference runs again, at most
+:data:`~imcbench.limits.MAX_FOLD_ROUNDS` times.
+
+Why ``onnx.reference`` evaluates the nodes: it is the ONNX project's own implementation of every operator's
+semantics (negative indices, ``Reshape`` zeros, ``Slice`` clamping, broadcasting ...) and ships with the
+``onnx`` package imcbench already needs, so there is no new dependency and no second implementation of
+the operator rules to keep right. The work is bounded by the two limits above and by evaluating only
+small tensors; weights (large initializers, external data) are never read. Only the shapes are used: the
+importer keeps the original nodes, so layer names and constness do not change.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from imcbench.limits import MAX_FOLD_ELEMENTS, MAX_FOLD_ROUNDS
+
+# Default-domain operators of shape arithmetic (no MACs; outputs no larger than their static shapes say).
+FOLDABLE_OPS = frozenset({
+    "Constant", "Identity", "Cast", "CastLike", "Gather", "GatherElements", "GatherND", "Concat", "Slice",
+    "Squeeze", "Unsqueeze", "Reshape", "Flatten", "Transpose", "Expand", "Tile", "ConstantOfShape", "Range",
+    "Add", "Sub", "Mul", "Div", "Mod", "Pow", "Neg", "Abs", "Floor", "Ceil", "Sqrt", "Reciprocal", "Sign",
+    "Max", "Min", "Sum", "Equal", "Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Not", "And", "Or",
+    "Xor", "Where", "ReduceProd", "ReduceSum", "ReduceMax", "ReduceMin", "Split", "Trilu", "CumSum", "Pad",
+    "Clip", "Round",
+})
+_DEFAULT_DOMAINS = ("", "ai.onnx")
+
+
+def infer_folded_shapes(model):
+    """The shape-inferred copy of ``model`` after folding its shape arithmetic (see the module docstring).
+
+    Only ``graph.input``, ``graph.value_info``, ``graph.output`` and the initializer dims of the result are
+    meant to be read (its large initializers are empty). Raises what ``onnx.shape_inference`` raises when
+    the very first inference fails.
+    """
+    import onnx
+
+    work = onnx.ModelProto()
+    work.CopyFrom(model)
+    values = _small_initializer_values(work.graph)
+    inferred = onnx.shape_inference.infer_shapes(work, data_prop=True)
+    for _ in range(MAX_FOLD_ROUNDS):
+        folded = _fold_round(inferred, values)
+        if not folded:
+            break
+        folded = _replace_with_initializers(work.graph, folded)
+        if not folded:
+            break
+        values.update(folded)
+        try:
+            inferred = onnx.shape_inference.infer_shapes(work, data_prop=True)
+        except Exception:  # keep what the previous round inferred
+            break
+    return inferred
+
+
+def _small_initializer_values(graph) -> dict[str, np.ndarray]:
+    """Values of the small embedded initializers; the data of the large ones is cleared (only dims stay)."""
+    from onnx import numpy_helper
+
+    values = {}
+    for tensor in graph.initializer:
+        external = tensor.data_location == 1  # TensorProto.EXTERNAL: data not loaded
+        if not external and math.prod(tensor.dims) <= MAX_FOLD_ELEMENTS:
+            try:
+                values[tensor.name] = numpy_helper.to_array(tensor)
+            except Exception:  # an exotic or damaged tensor: not a shape constant we need
+                pass
+        else:
+            for field in ("raw_data", "float_data", "int32_data", "int64_data", "double_data", "uint64_data",
+                          "string_data", "external_data"):
+                tensor.ClearField(field)
+            tensor.data_location = 0
+    return values
+
+
+def _static_shapes(inferred) -> dict[str, tuple[int, ...]]:
+    """Names whose inferred shape is fully static."""
+    shapes = {}
+    graph = inferred.graph
+    for vi in (*graph.input, *graph.value_info, *graph.output):
+        t = vi.type.tensor_type if vi.type.HasField("tensor_type") else None
+        if t is not None and t.HasField("shape") and all(d.HasField("dim_value") for d in t.shape.dim):
+            shapes[vi.name] = tuple(d.dim_value for d in t.shape.dim)
+    for tensor in graph.initializer:
+        shapes[tensor.name] = tuple(tensor.dims)
+    return shapes
+
+
+def _fold_round(inferred, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """New values of one round: Shape/Size of static tensors, then every foldable node evaluated at once."""
+    shapes = _static_shapes(inferred)
+    known = set(values)
+    direct: dict[str, np.ndarray] = {}
+    batch = []
+    for node in inferred.graph.node:
+        if node.domain not in _DEFAULT_DOMAINS or node.op_type not in FOLDABLE_OPS | {"Shape", "Size"}:
+            continue
+        outs = [o for o in node.output if o]
+        if not outs or all(o in known for o in outs):
+            continue
+        if node.op_type in ("Shape", "Size"):
+            value = _shape_value(node, shapes.get(node.input[0]) if node.input else None)
+            if value is not None:
+                direct[outs[0]] = value
+                known.add(outs[0])
+            continue
+        inputs_known = all(name in known for name in node.input if name)
+        small = all(o in shapes and math.prod(shapes[o]) <= MAX_FOLD_ELEMENTS for o in outs)
+        if inputs_known and small:
+            batch.append(node)
+            known.update(outs)
+    return direct | _evaluate(batch, values | direct, inferred)
+
+
+def _shape_value(node, shape: tuple[int, ...] | None) -> np.ndarray | None:
+    """The output of a ``Shape`` (``start``/``end`` attributes) or ``Size`` node on a static shape."""
+    if shape is None:
+        return None
+    if node.op_type == "Size":
+        return np.array(math.prod(shape), dtype=np.int64)
+    attrs = {a.name: a.i for a in node.attribute}
+    rank = len(shape)
+    start, end = attrs.get("start", 0), attrs.get("end", rank)
+    start, end = (max(0, min(rank, v + rank if v < 0 else v)) for v in (start, end))
+    return np.array(shape[start:end], dtype=np.int64)
+
+
+def _evaluate(nodes: list, values: dict[str, np.ndarray], inferred) -> dict[str, np.ndarray]:
+    """Outputs of ``nodes`` (topologically ordered, inputs in ``values`` or made by earlier ones) by
+    ``onnx.reference``; a round where the reference cannot run a node folds the nodes one by one."""
+    if not nodes:
+        return {}
+    try:
+        return _run(nodes, values, inferred)
+    except Exception:
+        results: dict[str, np.ndarray] = {}
+        for node in nodes:
+            if all(name in values or name in results for name in node.input if name):
+                try:
+                    results.update(_run([node], values | results, inferred))
+                except Exception:  # not foldable (an op the reference lacks, bad data): left to inference
+                    pass
+        return results
+
+
+def _run(nodes: list, values: dict[str, np.ndarray], inferred) -> dict[str, np.ndarray]:
+    """Evaluate ``nodes`` as one graph with ``onnx.reference.ReferenceEvaluator``."""
+    from onnx import helper
+    from onnx.reference import ReferenceEvaluator
+
+    produced = {o for node in nodes for o in node.output if o}
+    feeds = {name: values[name] for node in nodes for name in node.input if name and name not in produced}
+    outputs = sorted(produced)
+    graph = helper.make_graph(nodes, "fold", [helper.make_empty_tensor_value_info(n) for n in feeds],
+                              [helper.make_empty_tensor_value_info(n) for n in outputs])
+    opsets = {o.domain: o.version for o in inferred.opset_import}
+    opsets = {"": opsets.get("", opsets.get("ai.onnx", 17))}
+    results = ReferenceEvaluator(graph, opsets=opsets).run(None, feeds)
+    folded = {}
+    for name, value in zip(outputs, results):
+        array = np.asarray(value)
+        if array.size > MAX_FOLD_ELEMENTS:  # the inferred shape said otherwise: do not trust it
+            continue
+        folded[name] = array
+    return folded
+
+
+def _replace_with_initializers(graph, folded: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Drop the nodes whose outputs were all folded and make those outputs initializers of ``graph``;
+    returns the values used (a node folded in part stays, so that no name is defined twice)."""
+    from onnx import numpy_helper
+
+    keep, used = [], {}
+    for node in graph.node:
+        outs = [o for o in node.output if o]
+        if outs and all(o in folded for o in outs):
+            used.update((o, folded[o]) for o in outs)
+        else:
+            keep.append(node)
+    del graph.node[:]
+    graph.node.extend(keep)
+    for name, value in used.items():
+        graph.initializer.append(numpy_helper.from_array(value, name))
+    return used
