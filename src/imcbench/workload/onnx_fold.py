@@ -12,6 +12,12 @@ static inferred shape are known without its data. The values become initializers
 large initializers are emptied, so that each round is cheap) and shape inference runs again, at most
 :data:`~imcbench.limits.MAX_FOLD_ROUNDS` times.
 
+ONNX shape inference knows no onnxruntime contrib operator (``com.microsoft``: QOperator quantization,
+fused graph optimizations), so every shape after the first one would be lost. In the working copy each
+of those with a standard equivalent for shapes is replaced by it (:func:`_stand_in`): ``QLinearAdd`` by
+``Add`` of its two data inputs, ``FusedConv`` by ``Conv``, ``SkipLayerNormalization`` by ``Identity`` ...;
+this is the ONNX shape inference of the equivalent operator, not a second implementation of it.
+
 Why ``onnx.reference`` evaluates the nodes: it is the ONNX project's own implementation of every operator's
 semantics (negative indices, ``Reshape`` zeros, ``Slice`` clamping, broadcasting ...) and ships with the
 ``onnx`` package imcbench already needs, so there is no new dependency and no second implementation of
@@ -52,6 +58,7 @@ def infer_folded_shapes(model):
     work = onnx.ModelProto()
     work.CopyFrom(model)
     values = _small_initializer_values(work.graph)
+    _replace_contrib_ops(work.graph)
     inferred = onnx.shape_inference.infer_shapes(work, data_prop=True)
     for _ in range(MAX_FOLD_ROUNDS):
         folded = _fold_round(inferred, values)
@@ -197,3 +204,89 @@ def _replace_with_initializers(graph, folded: dict[str, np.ndarray]) -> dict[str
     for name, value in used.items():
         graph.initializer.append(numpy_helper.from_array(value, name))
     return used
+
+
+# onnxruntime contrib operators -> (standard operator, data input slots, attributes kept) with the same
+# output 0 shape; None slots mean "all inputs". Attention is handled in _stand_in (its output width).
+_MS = "com.microsoft"
+_CONTRIB_STAND_INS = {
+    "FusedConv": ("Conv", (0, 1, 2), ("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides")),
+    "FusedGemm": ("Gemm", (0, 1, 2), ("alpha", "beta", "transA", "transB")),
+    "QGemm": ("Gemm", (0, 3), ("transA", "transB")),
+    "DynamicQuantizeMatMul": ("MatMul", (0, 1), ()),
+    "MatMulIntegerToFloat": ("MatMul", (0, 1), ()),
+    "QLinearAdd": ("Add", (0, 3), ()),
+    "QLinearMul": ("Mul", (0, 3), ()),
+    "QLinearGlobalAveragePool": ("GlobalAveragePool", (0,), ()),
+    "QLinearAveragePool": ("AveragePool", (0,), ("auto_pad", "ceil_mode", "count_include_pad", "kernel_shape",
+                                                 "pads", "strides")),
+    "QLinearReduceMean": ("ReduceMean", (0,), ("axes", "keepdims")),
+    "EmbedLayerNormalization": ("Gather", (2, 0), ()),  # word embedding [V, H] gathered by ids [B, S]
+    "MultiHeadAttention": ("Identity", (0,), ()),  # [B, S, D]: the value width taken equal to the query's
+}
+_CONTRIB_SAME_SHAPE = frozenset({  # output 0 has the shape of input 0
+    "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax", "QuickGelu", "Gelu", "FastGelu", "BiasGelu",
+    "BiasAdd", "BiasSoftmax", "BiasDropout", "SkipLayerNormalization", "SkipSimplifiedLayerNormalization",
+    "SimplifiedLayerNormalization", "LayerNormalization", "RotaryEmbedding", "QuantizeLinear",
+    "DequantizeLinear", "FusedMatMulActivation",
+})
+
+
+def _replace_contrib_ops(graph) -> None:
+    """Put the standard stand-in of every known contrib node in its place (shapes only, see the docstring)."""
+    dims = {t.name: tuple(t.dims) for t in graph.initializer}
+    nodes = []
+    for node in graph.node:
+        nodes.extend(_stand_in(node, dims, graph) if node.domain == _MS else [node])
+    del graph.node[:]
+    graph.node.extend(nodes)
+
+
+def _stand_in(node, dims: dict[str, tuple[int, ...]], graph) -> list:
+    """The standard nodes with the shape of ``node``'s output 0 (``node`` itself when there are none)."""
+    from onnx import TensorProto, helper
+
+    op, out = node.op_type, node.output[0] if node.output else ""
+    if op == "QLinearConv":  # NHWC form (channels_last) or the plain one: same inputs as the standard op
+        if any(a.name == "channels_last" and a.i for a in node.attribute):
+            return [node]
+        return [helper.make_node("QLinearConv", node.input, node.output, name=node.name,
+                                 **{a.name: helper.get_attribute_value(a) for a in node.attribute})]
+    if op == "QLinearConcat":  # inputs: Y scale, Y zero point, then (X, scale, zero point) per operand
+        axis = next((a.i for a in node.attribute if a.name == "axis"), 0)
+        return [helper.make_node("Concat", list(node.input[2::3]), [out], axis=axis)]
+    if op == "FusedMatMul":
+        return _fused_matmul_stand_in(node)
+    if op == "Attention" and len(node.input) > 1 and node.input[1] in dims:  # [B, S, In] x [In, Dq + Dk + Dv]
+        weight = dims[node.input[1]]
+        sizes = next((list(a.ints) for a in node.attribute if a.name == "qkv_hidden_sizes"), None)
+        width = sizes[2] if sizes else weight[1] // 3
+        fake = f"{out}__imcbench_v_weight"
+        tensor = TensorProto(name=fake, data_type=TensorProto.FLOAT)  # dims only: shapes need no data
+        tensor.dims.extend([weight[0], width])
+        graph.initializer.append(tensor)
+        return [helper.make_node("MatMul", [node.input[0], fake], [out])]
+    if op in _CONTRIB_SAME_SHAPE and node.input and node.input[0]:
+        return [helper.make_node("Identity", [node.input[0]], [out])]
+    if op in _CONTRIB_STAND_INS:
+        std, slots, kept = _CONTRIB_STAND_INS[op]
+        inputs = [node.input[i] if i < len(node.input) else "" for i in slots]
+        while inputs and not inputs[-1]:
+            inputs.pop()
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute if a.name in kept}
+        return [helper.make_node(std, inputs, [out], **attrs)]
+    return [node]
+
+
+def _fused_matmul_stand_in(node) -> list:
+    """``FusedMatMul`` as MatMul of operands whose last two dims are swapped where asked (an Einsum)."""
+    from onnx import helper
+
+    attrs = {a.name: a.i for a in node.attribute if a.type == 2}  # ints
+    inputs, nodes = list(node.input[:2]), []
+    for slot, flag in ((0, "transA"), (1, "transB")):
+        if attrs.get(flag):
+            swapped = f"{node.output[0]}__imcbench_t{slot}"
+            nodes.append(helper.make_node("Einsum", [inputs[slot]], [swapped], equation="...ij->...ji"))
+            inputs[slot] = swapped
+    return [*nodes, helper.make_node("MatMul", inputs, [node.output[0]])]
