@@ -474,12 +474,11 @@ def _build_layers(info: _GraphInfo) -> tuple[list[Layer], tuple[SkippedOperator,
 
         names: list[str] = []
         for part in built:
-            inputs: list[str] = []
-            for operand in part.operands:  # operand order first (Q before K^T), then layer order
+            inputs: list[str] = [names[i] for i in part.after]  # the node's own earlier layers (scores) first
+            for operand in part.operands:  # then operand order (Q before K^T), then layer order
                 for p in merged([operand]):
                     if p not in inputs:
                         inputs.append(p)
-            inputs.extend(names[i] for i in part.after if names[i] not in inputs)
             layer_name = _unique(label + part.suffix, used_names)
             layers.append(Layer(name=layer_name, inputs=tuple(inputs), **part.spec))
             index_of[layer_name] = len(layers) - 1
