@@ -19,7 +19,7 @@ Operators that carry multiply-accumulates become layers:
   products with inserted zeros.
 * ``Gemm`` (``transA`` / ``transB``), ``MatMul`` / ``MatMulInteger`` / ``QLinearMatMul`` and onnxruntime's
   ``FusedMatMul``, ``FusedGemm``, ``QGemm``, ``DynamicQuantizeMatMul``, ``MatMulIntegerToFloat``.
-* ``LSTM`` / ``GRU`` / ``RNN``: one weight-stationary layer per node, the gate GEMMs of every step:
+* ``LSTM`` / ``GRU`` / ``RNN`` (and onnxruntime's ``DynamicQuantizeLSTM``): one weight-stationary layer per node, the gate GEMMs of every step:
   [x_t, h_(t-1)] (C = input + hidden) times [W; R] (K = gates x hidden: 4 for LSTM, 3 for GRU, 1 for
   RNN), over the steps (OX = sequence) and batch (B), one group per direction (G). The step-to-step
   dependency of h is not modelled (latency assumes the steps can be pipelined); peephole products
@@ -78,14 +78,15 @@ _MATMUL_OPS = {("", "MatMul"): (0, 1), ("", "MatMulInteger"): (0, 1), ("", "QLin
                (_MS, "MatMulIntegerToFloat"): (0, 1)}
 _GEMM_OPS = frozenset({"Gemm", "FusedGemm", "QGemm"})  # 2-D operands, transA / transB
 _CONV_TRANSPOSE_OPS = {("", "ConvTranspose"): (0, 1)}
-_RECURRENT_GATES = {("", "LSTM"): 4, ("", "GRU"): 3, ("", "RNN"): 1}  # gate GEMMs per step
+_RECURRENT_GATES = {("", "LSTM"): 4, ("", "GRU"): 3, ("", "RNN"): 1,  # gate GEMMs per step
+                    (_MS, "DynamicQuantizeLSTM"): 4}  # onnxruntime's int8 LSTM: W [dirs, input, 4 hidden]
 _ATTENTION_OPS = frozenset({("", "Attention"), (_MS, "MultiHeadAttention"), (_MS, "Attention")})
 
 # Operators that carry MACs but are not turned into layers (any domain). Listed so that the user
 # hears about the work that is missing from the totals instead of silently losing it.
 _UNSUPPORTED_MAC_OPS = frozenset({
     "DeformConv", "Einsum", "GroupQueryAttention", "QAttention", "NhwcConv", "QLinearConvTranspose",
-    "ConvTransposeWithDynamicPads", "DynamicQuantizeLSTM", "MatMulNBits", "MatMulFpQ4", "GemmFastGelu",
+    "ConvTransposeWithDynamicPads", "MatMulNBits", "MatMulFpQ4", "GemmFastGelu",
     "QOrderedMatMul", "QOrderedAttention", "DecoderAttention", "LongformerAttention", "PackedAttention",
     "PackedMultiHeadAttention", "SparseAttention", "DecoderMaskedMultiHeadAttention",
     "DecoderMaskedSelfAttention", "GatedRelativePositionBias", "QLinearConv", "MatMulBnb4", "GemmFloat8",
@@ -902,6 +903,8 @@ def _recurrent_layer(node, label: str, info: _GraphInfo) -> list[_Part]:
                             f"{x_shape} and {w_shape}; the model is malformed")
     seq, batch = (x_shape[1], x_shape[0]) if attrs.get("layout", 0) else (x_shape[0], x_shape[1])
     directions, gate_rows, width = w_shape
+    if node.op_type == "DynamicQuantizeLSTM":  # onnxruntime keeps W transposed: [dirs, input, 4 x hidden]
+        width, gate_rows = gate_rows, width
     hidden = attrs.get("hidden_size") or gate_rows // gates
     if gate_rows != gates * hidden or width != x_shape[2]:
         raise ImcbenchError(f"{info.path}: {node.op_type} node {label!r}: weight {w_shape} does not hold {gates} "
