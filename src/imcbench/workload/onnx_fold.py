@@ -29,6 +29,7 @@ importer keeps the original nodes, so layer names and constness do not change.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -59,9 +60,12 @@ def infer_folded_shapes(model):
     work.CopyFrom(model)
     values = _small_initializer_values(work.graph)
     _replace_contrib_ops(work.graph)
+    candidates = _candidates(work.graph)
+    needed = {name for c in candidates for name in (*c.outputs, *(c.inputs[:1] if c.node.op_type in ("Shape", "Size") else ()))}
     inferred = onnx.shape_inference.infer_shapes(work, data_prop=True)
     for _ in range(MAX_FOLD_ROUNDS):
-        folded = _fold_round(inferred, values)
+        candidates = [c for c in candidates if not all(o in values for o in c.outputs)]
+        folded = _fold_round(inferred, values, candidates, needed)
         if not folded:
             break
         folded = _replace_with_initializers(work.graph, folded)
@@ -73,6 +77,26 @@ def infer_folded_shapes(model):
         except Exception:  # keep what the previous round inferred
             break
     return inferred
+
+
+def _candidates(graph) -> list["_Candidate"]:
+    """The nodes that may fold: ``Shape`` / ``Size`` and the foldable operators whose inputs can all become
+    values (initializers, ``Constant``, ``Shape`` ... downstream of nothing else); the rest of the graph
+    (activations) is never looked at again."""
+    nodes = [_Candidate(node, tuple(n for n in node.input if n), tuple(o for o in node.output if o))
+             for node in graph.node if node.domain in _DEFAULT_DOMAINS and any(node.output)
+             and node.op_type in FOLDABLE_OPS | {"Shape", "Size"}]
+    derivable = {t.name for t in graph.initializer}
+    chosen: dict[int, _Candidate] = {}
+    grew = True
+    while grew:  # a fixpoint, so that a graph listed out of topological order is handled too
+        grew = False
+        for i, c in enumerate(nodes):
+            if i not in chosen and (c.node.op_type in ("Shape", "Size") or all(n in derivable for n in c.inputs)):
+                chosen[i] = c
+                derivable.update(c.outputs)
+                grew = True
+    return [chosen[i] for i in sorted(chosen)]
 
 
 def _small_initializer_values(graph) -> dict[str, np.ndarray]:
@@ -95,43 +119,100 @@ def _small_initializer_values(graph) -> dict[str, np.ndarray]:
     return values
 
 
-def _static_shapes(inferred) -> dict[str, tuple[int, ...]]:
-    """Names whose inferred shape is fully static."""
+class _Candidate(NamedTuple):
+    """A node of a foldable operator with its (non-empty) input and output names, read once."""
+
+    node: object  # onnx.NodeProto
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+
+
+def _static_shapes(inferred, needed: set[str]) -> dict[str, tuple[int, ...]]:
+    """The ``needed`` names whose inferred shape is fully static."""
     shapes = {}
     graph = inferred.graph
     for vi in (*graph.input, *graph.value_info, *graph.output):
+        if vi.name not in needed:
+            continue
         t = vi.type.tensor_type if vi.type.HasField("tensor_type") else None
         if t is not None and t.HasField("shape") and all(d.HasField("dim_value") for d in t.shape.dim):
             shapes[vi.name] = tuple(d.dim_value for d in t.shape.dim)
     for tensor in graph.initializer:
-        shapes[tensor.name] = tuple(tensor.dims)
+        if tensor.name in needed:
+            shapes[tensor.name] = tuple(tensor.dims)
     return shapes
 
 
-def _fold_round(inferred, values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """New values of one round: Shape/Size of static tensors, then every foldable node evaluated at once."""
-    shapes = _static_shapes(inferred)
-    known = set(values)
-    direct: dict[str, np.ndarray] = {}
-    batch = []
-    for node in inferred.graph.node:
-        if node.domain not in _DEFAULT_DOMAINS or node.op_type not in FOLDABLE_OPS | {"Shape", "Size"}:
-            continue
-        outs = [o for o in node.output if o]
-        if not outs or all(o in known for o in outs):
-            continue
-        if node.op_type in ("Shape", "Size"):
-            value = _shape_value(node, shapes.get(node.input[0]) if node.input else None)
-            if value is not None:
-                direct[outs[0]] = value
-                known.add(outs[0])
-            continue
-        inputs_known = all(name in known for name in node.input if name)
-        small = all(o in shapes and math.prod(shapes[o]) <= MAX_FOLD_ELEMENTS for o in outs)
-        if inputs_known and small:
-            batch.append(node)
-            known.update(outs)
-    return direct | _evaluate(batch, values | direct, inferred)
+def _fold_round(inferred, values: dict[str, np.ndarray], candidates: list[_Candidate],
+                needed: set[str]) -> dict[str, np.ndarray]:
+    """New values of one round, in waves: each wave evaluates at once every foldable node whose inputs are
+    known and whose outputs are known to be small (from the inferred shapes, or bounded from the input
+    values by :func:`_output_bound`); ``Shape`` and ``Size`` are read from static shapes or known values."""
+    shapes = _static_shapes(inferred, needed)
+    pending = candidates
+    new: dict[str, np.ndarray] = {}
+    while pending:
+        known = values | new
+        wave, in_wave, direct, waiting = [], set(), {}, []
+        for candidate in pending:
+            node, inputs, outs = candidate
+            if node.op_type in ("Shape", "Size"):
+                source = inputs[0] if inputs else ""
+                shape = shapes.get(source) or (known[source].shape if source in known else None)
+                value = _shape_value(node, shape)
+                if value is not None:
+                    direct[outs[0]] = value
+                else:
+                    waiting.append(candidate)
+                continue
+            ready = all(name in known or name in in_wave for name in inputs)
+            small = all(o in shapes and math.prod(shapes[o]) <= MAX_FOLD_ELEMENTS for o in outs)
+            if ready and (small or (all(name in known for name in inputs)
+                                    and _output_bound(node, known) <= MAX_FOLD_ELEMENTS)):
+                wave.append(node)
+                in_wave.update(outs)
+            else:
+                waiting.append(candidate)
+        found = direct | _evaluate(wave, known | direct, inferred)
+        if not found:
+            break
+        new.update(found)
+        pending = [c for c in waiting if not all(o in new for o in c.outputs)]
+        # (a wave node the reference could not run is not retried)
+    return new
+
+
+def _output_bound(node, known: dict[str, np.ndarray]) -> int:
+    """An upper bound of the elements ``node`` outputs, from its input values (all known)."""
+    ins = [known[name] for name in node.input if name]
+    op = node.op_type
+    try:
+        if op == "ConstantOfShape":
+            return int(np.prod(ins[0])) if ins else 1
+        if op == "Expand":
+            return int(np.prod(np.broadcast_shapes(ins[0].shape, tuple(int(v) for v in ins[1]))))
+        if op == "Tile":
+            return int(np.prod(np.array(ins[0].shape) * ins[1]))
+        if op == "Range":
+            start, limit, delta = (float(v) for v in ins[:3])
+            return max(0, math.ceil((limit - start) / delta))
+        if op == "Pad":
+            return int(np.prod(np.array(ins[0].shape) + np.reshape(ins[1], (2, -1)).sum(axis=0)))
+        if op == "Concat":
+            return sum(v.size for v in ins)
+        if op == "Gather":
+            return ins[1].size * ins[0].size // max(1, ins[0].shape[_axis(node)] if ins[0].ndim else 1)
+        if op in ("GatherElements", "GatherND"):
+            return ins[1].size * max(1, ins[0].size)
+        if len(ins) > 1:  # elementwise with broadcasting
+            return int(np.prod(np.broadcast_shapes(*(v.shape for v in ins))))
+        return ins[0].size if ins else MAX_FOLD_ELEMENTS + 1
+    except (ValueError, TypeError, IndexError, ZeroDivisionError, OverflowError):
+        return MAX_FOLD_ELEMENTS + 1  # not computable: not folded
+
+
+def _axis(node) -> int:
+    return next((a.i for a in node.attribute if a.name == "axis"), 0)
 
 
 def _shape_value(node, shape: tuple[int, ...] | None) -> np.ndarray | None:
