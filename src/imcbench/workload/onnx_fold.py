@@ -68,7 +68,7 @@ def infer_folded_shapes(model):
         folded = _fold_round(inferred, values, candidates, needed)
         if not folded:
             break
-        folded = _replace_with_initializers(work.graph, folded)
+        folded = _replace_with_initializers(work.graph, folded, list_as_inputs=work.ir_version < 4)
         if not folded:
             break
         values.update(folded)
@@ -268,10 +268,11 @@ def _run(nodes: list, values: dict[str, np.ndarray], inferred) -> dict[str, np.n
     return folded
 
 
-def _replace_with_initializers(graph, folded: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Drop the nodes whose outputs were all folded and make those outputs initializers of ``graph``;
-    returns the values used (a node folded in part stays, so that no name is defined twice)."""
-    from onnx import numpy_helper
+def _replace_with_initializers(graph, folded: dict[str, np.ndarray], list_as_inputs: bool) -> dict[str, np.ndarray]:
+    """Drop the nodes whose outputs were all folded and make those outputs initializers of ``graph`` (and
+    graph inputs when ``list_as_inputs``); returns the values used (a node folded in part stays, so that no
+    name is defined twice)."""
+    from onnx import helper, numpy_helper
 
     keep, used = [], {}
     for node in graph.node:
@@ -283,7 +284,10 @@ def _replace_with_initializers(graph, folded: dict[str, np.ndarray]) -> dict[str
     del graph.node[:]
     graph.node.extend(keep)
     for name, value in used.items():
-        graph.initializer.append(numpy_helper.from_array(value, name))
+        tensor = numpy_helper.from_array(value, name)
+        graph.initializer.append(tensor)
+        if list_as_inputs:  # IR < 4: shape inference reads only the initializers that are graph inputs
+            graph.input.append(helper.make_tensor_value_info(name, tensor.data_type, value.shape))
     return used
 
 
