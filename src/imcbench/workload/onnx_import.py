@@ -101,9 +101,8 @@ _MS_WITHOUT_MACS = frozenset({
     "SkipSimplifiedLayerNormalization", "SimplifiedLayerNormalization", "LayerNormalization",
     "EmbedLayerNormalization", "RotaryEmbedding", "NhwcMaxPool", "Trilu", "Range", "GatherND", "Crop",
     "ExpandDims", "MaxpoolWithMask", "Rfft", "Irfft", "BitmaskDropout", "Snpe", "QuantizeWithOrder",
-    "DequantizeWithOrder", "RemovePadding", "RestorePadding", "FastGeluGrad", "Inverse", "Tokenizer",
-    "WordConvEmbedding", "Unique", "CDist", "DecodeMatMul", "SampleOp", "IsAllFinite", "MurmurHash3",
-    "GridSample", "Pad", "TorchEmbedding", "Sampling", "BeamSearch", "GreedySearch", "WhisperBeamSearch",
+    "DequantizeWithOrder", "RemovePadding", "RestorePadding", "Tokenizer", "Unique", "IsAllFinite",
+    "MurmurHash3", "GridSample", "Pad", "TorchEmbedding",
 })
 _SUBGRAPH_OPS = frozenset({"If", "Loop", "Scan"})
 
