@@ -5,6 +5,7 @@ SkipLayerNormalization, com.microsoft Attention) load with exact MACs."""
 from __future__ import annotations
 
 import numpy as np
+import onnx
 import pytest
 from onnx import TensorProto as T
 from onnx import helper as h
@@ -87,3 +88,43 @@ def test_unknown_contrib_operator_is_recorded_not_dropped(tmp_path):
     with pytest.warns(WorkloadWarning, match="1 vendor.ops.MysteryOp node is an unknown operator"):
         net = load_onnx(path)
     assert [(s.op, s.count, s.macs) for s in net.skipped] == [("unknown vendor.ops.MysteryOp", 1, None)]
+
+
+def _small_cnn(tmp_path):
+    """conv 3x3 (3->8) + Relu -> conv 1x1 (8->8) + Relu, Add residual -> GlobalAveragePool -> Flatten -> Gemm 8->10."""
+    rng = np.random.default_rng(0)
+    weights = {"w1": (8, 3, 3, 3), "b1": (8,), "w2": (8, 8, 1, 1), "b2": (8,), "wfc": (10, 8), "bfc": (10,)}
+    inits = [nh.from_array(rng.standard_normal(shape).astype(np.float32), name) for name, shape in weights.items()]
+    nodes = [h.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1]), h.make_node("Relu", ["c1"], ["r1"]),
+             h.make_node("Conv", ["r1", "w2", "b2"], ["c2"]), h.make_node("Relu", ["c2"], ["r2"]),
+             h.make_node("Add", ["r1", "r2"], ["s"]), h.make_node("GlobalAveragePool", ["s"], ["g"]),
+             h.make_node("Flatten", ["g"], ["f"]), h.make_node("Gemm", ["f", "wfc", "bfc"], ["y"], transB=1)]
+    path = save(tmp_path, nodes, [vi("x", T.FLOAT, [1, 3, 12, 12])], inits=inits, opset=17, name="float")
+    return path, 8 * 3 * 9 * 144 + 8 * 8 * 144 + 8 * 10
+
+
+def test_files_written_by_onnxruntime(tmp_path):
+    # the real tools: onnxruntime's extended graph optimizations (FusedConv) and QOperator static quantization
+    ort = pytest.importorskip("onnxruntime")
+    quantization = pytest.importorskip("onnxruntime.quantization")
+    path, macs = _small_cnn(tmp_path)
+    optimized = tmp_path / "optimized.onnx"
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
+    options.optimized_model_filepath = str(optimized)
+    ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    class Calibration(quantization.CalibrationDataReader):
+        def __init__(self):
+            self.batches = iter([{"x": np.random.default_rng(i).random((1, 3, 12, 12), np.float32)} for i in range(4)])
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    quantized = tmp_path / "qop.onnx"
+    quantization.quantize_static(str(path), str(quantized), Calibration(), quant_format=quantization.QuantFormat.QOperator)
+    ops = {p: {n.op_type for n in onnx.load(str(p)).graph.node} for p in (optimized, quantized)}
+    assert "FusedConv" in ops[optimized] and "QLinearConv" in ops[quantized]  # the forms under test
+    for file in (path, optimized, quantized):
+        net = load_onnx(file)
+        assert net.total_macs == macs and not net.skipped

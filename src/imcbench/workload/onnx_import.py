@@ -502,6 +502,8 @@ def _warn_skipped(info: _GraphInfo, skipped: dict[str, list]) -> None:
         else:
             text = (f"{count} {op} {'node carries' if one else 'nodes carry'} MACs{amount} but {'is' if one else 'are'} "
                     f"not supported; {'it is' if one else 'they are'} left out")
+        if _MS in op:  # onnxruntime wrote it: the exporter's file has the standard operators
+            text += "; to count them, benchmark the model as exported, before onnxruntime's optimizations"
         warnings.warn(f"{info.path.name}: {text}", WorkloadWarning, stacklevel=4)
 
 
