@@ -11,7 +11,7 @@ from onnx import TensorProto as T
 from onnx import helper as h
 from onnx import numpy_helper as nh
 
-from imcbench.workload.layer import LayerKind
+from imcbench.errors import ImcbenchError
 from imcbench.workload.onnx_import import WorkloadWarning, load_onnx
 from onnx_helpers import init, save, vi
 
@@ -128,3 +128,15 @@ def test_files_written_by_onnxruntime(tmp_path):
     for file in (path, optimized, quantized):
         net = load_onnx(file)
         assert net.total_macs == macs and not net.skipped
+
+
+def test_blocked_layout_of_ort_enable_all_is_refused_by_name(tmp_path):
+    # ORT_ENABLE_ALL writes com.microsoft.nchwc operators (channels padded to the vector width): an error that
+    # names the operator and the optimization level to use instead, never a silent or wrong count
+    nodes = [h.make_node("Conv", ["x", "w"], ["y"], domain="com.microsoft.nchwc", name="blocked_conv",
+                         kernel_shape=[3, 3])]
+    path = save(tmp_path, nodes, [vi("x", T.FLOAT, [1, 8, 8, 8])], inits=[init("w", 8, 8, 3, 3)],
+                extra_opsets=[("com.microsoft.nchwc", 1)])
+    with pytest.raises(ImcbenchError, match="operator com.microsoft.nchwc.Conv \\(node 'blocked_conv'\\).*"
+                                            "ORT_ENABLE_EXTENDED"):
+        load_onnx(path)

@@ -49,7 +49,6 @@ from __future__ import annotations
 import heapq
 import math
 import warnings
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -150,6 +149,7 @@ def load_onnx(path: str | Path, *, name: str | None = None) -> Network:
     """
     path = Path(path)
     model = _inline_functions(_read_model(path), path)
+    _refuse_blocked_layout(model, path)
     _fix_symbolic_batch(model, path)
     shaped = _infer_shapes(model, path)
     info = _graph_info(model, shaped, path)
@@ -218,6 +218,20 @@ def _inline_functions(model, path: Path):
                             "without functions (e.g. torch.onnx.export(..., export_modules_as_functions=False))") from None
     _check_names_are_text(inlined.graph, path)
     return inlined
+
+
+_NCHWC = "com.microsoft.nchwc"  # onnxruntime's ORT_ENABLE_ALL layout operators
+
+
+def _refuse_blocked_layout(model, path: Path) -> None:
+    """Refuse onnxruntime's NCHWc operators: their tensors pad the channels to the CPU vector width, so the
+    MACs of the original model cannot be read from them."""
+    node = next((n for n in model.graph.node if n.domain == _NCHWC), None)
+    if node is not None:
+        raise ImcbenchError(
+            f"{path}: operator {_NCHWC}.{node.op_type} (node {node.name or node.output[0]!r}) is onnxruntime's blocked "
+            "NCHWc layout (ORT_ENABLE_ALL), whose channel counts are padded to the CPU vector width; save the "
+            "optimized model with graph_optimization_level=ORT_ENABLE_EXTENDED, or import the model as exported")
 
 
 def _inlined_node_count(model) -> int:
