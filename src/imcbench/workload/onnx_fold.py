@@ -61,7 +61,8 @@ def infer_folded_shapes(model):
     values = _small_initializer_values(work.graph)
     _replace_contrib_ops(work.graph)
     candidates = _candidates(work.graph)
-    needed = {name for c in candidates for name in (*c.outputs, *(c.inputs[:1] if c.node.op_type in ("Shape", "Size") else ()))}
+    needed = {name for c in candidates  # the tensors whose static shapes folding reads
+              for name in (*c.outputs, *(c.inputs[:1] if c.node.op_type in ("Shape", "Size") else ()))}
     inferred = onnx.shape_inference.infer_shapes(work, data_prop=True)
     for _ in range(MAX_FOLD_ROUNDS):
         candidates = [c for c in candidates if not all(o in values for o in c.outputs)]
