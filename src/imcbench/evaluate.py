@@ -23,6 +23,7 @@ from imcbench.mapping.mapper import LayerMapping, Objective, map_layer_many
 from imcbench.mapping.placement import place_activations
 from imcbench.mapping.traffic import structure_key
 from imcbench.workload import Network, load_workload
+from imcbench.workload.coverage import SkippedOperator, coverage_text, covered_share, share_is_exact, unmodeled_macs
 
 
 class _Throughput:
@@ -86,6 +87,7 @@ class NetworkResult(_Throughput):
     area_mm2: float
     area_breakdown_mm2: dict[str, float]
     layers: tuple[LayerResult, ...] = field(default_factory=tuple)
+    skipped: tuple[SkippedOperator, ...] = field(default_factory=tuple)  # MAC operators not modelled
 
     @cached_property
     def macs(self) -> int:
@@ -112,6 +114,15 @@ class NetworkResult(_Throughput):
         links, cell leakage."""
         return energy_groups(self.energy_breakdown_pj)
 
+    @property
+    def covered_mac_share(self) -> float:
+        """Share of the source model's MACs in the evaluated layers (see imcbench.workload.coverage)."""
+        return covered_share(self.macs, self.skipped)
+
+    def coverage_text(self) -> str | None:
+        """The coverage summary line; None when every MAC of the model is evaluated."""
+        return coverage_text(self.macs, self.skipped)
+
     def to_dict(self) -> dict:
         """The JSON shape of ``imcbench evaluate --json``."""
         return {"network": self.network, "system": self.system, "objective": self.objective,
@@ -120,7 +131,9 @@ class NetworkResult(_Throughput):
                 "tops_per_w": self.tops_per_w, "tops_per_mm2": self.tops_per_mm2,
                 "energy_breakdown_pj": self.energy_breakdown_pj, "energy_by_group_pj": self.energy_by_group_pj(),
                 "cycle_breakdown": self.cycle_breakdown, "area_breakdown_mm2": dict(self.area_breakdown_mm2),
-                "layers": [layer.to_dict() for layer in self.layers]}
+                "layers": [layer.to_dict() for layer in self.layers],
+                "skipped_operators": [s.to_dict() for s in self.skipped], "unmodeled_macs": unmodeled_macs(self.skipped),
+                "covered_mac_share": self.covered_mac_share, "covered_mac_share_exact": share_is_exact(self.skipped)}
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per layer with the headline numbers and the mapping text."""
@@ -226,7 +239,7 @@ def _network_result(network: Network, system: System, objective: Objective, laye
     area_total = float(sum(area.values()))
     return NetworkResult(network=network.name, system=system.name, objective=objective, tclk_ns=tclk,
                          area_mm2=area_total, area_breakdown_mm2=area,
-                         layers=tuple(_layer_result(m, tclk, area_total) for m in layers))
+                         layers=tuple(_layer_result(m, tclk, area_total) for m in layers), skipped=network.skipped)
 
 
 def _layer_result(m: LayerMapping, tclk_ns: float, area_mm2: float) -> LayerResult:

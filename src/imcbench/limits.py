@@ -38,3 +38,8 @@ def check_layer_count(count: int, where: str) -> None:
     if count > MAX_LAYERS:
         raise ImcbenchError(f"{where}: {count} MAC layers is above the limit of {MAX_LAYERS} "
                             "(imcbench.limits.MAX_LAYERS); split the network or check the file")
+
+# Folding of shape arithmetic in ONNX graphs (imcbench.workload.onnx_fold)
+MAX_FOLD_ELEMENTS = 2**16  # elements of one folded tensor; shape tensors have <= 8, attention masks ~1e4
+MAX_FOLD_ROUNDS = 64  # shape-inference rounds; each unlocks one stage of Shape -> ... -> Reshape chains
+# (a Swin-T export needs 17: one per block whose window sizes are read from the previous block's output)

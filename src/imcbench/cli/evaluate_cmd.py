@@ -82,4 +82,7 @@ def _print_result(result: NetworkResult) -> None:
     summary.add_row("area", f"{result.area_mm2:.4f} mm2")
     summary.add_row("efficiency", f"{result.tops_per_w:.3f} TOPS/W, {result.tops:.4f} TOPS, "
                                   f"{result.tops_per_mm2:.4f} TOPS/mm2 ({result.macs:,} MACs)")
+    coverage = result.coverage_text()
+    if coverage is not None:  # the totals above miss MACs of the source model: say so
+        summary.add_row("coverage", coverage)
     console.print(summary)

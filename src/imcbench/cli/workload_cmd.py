@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from imcbench.cli.app import app, console, err_console, print_json
+from imcbench.workload.coverage import coverage_text
 from imcbench.workload.layer import Layer
 
 _DIM_ORDER = ("K", "C", "OY", "OX", "FY", "FX", "G", "B")
@@ -55,7 +56,9 @@ def workload(
     table.add_section()
     table.add_row("", "total", "", "", "", f"{network.total_macs:,}", f"{network.total_weights:,}", "")
     out = console  # wide when piped (see imcbench.cli.app)
-    out.print(f"{network.name}: {len(network)} MAC layers", highlight=False)
+    coverage = coverage_text(network.total_macs, network.skipped)  # the MACs the total misses, if any
+    out.print(f"{network.name}: {len(network)} MAC layers" + (f"; {coverage}" if coverage else ""), highlight=False,
+              soft_wrap=True)
     out.print(table)
 
 

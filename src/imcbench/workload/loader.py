@@ -88,7 +88,7 @@ def _with_bits(network: Network, act_bits: int | None, weight_bits: int | None,
                                  ("out_bits", out_bits)) if v is not None}
     if not changes:
         return network
-    return Network(network.name, tuple(replace(layer, **changes) for layer in network.layers))
+    return replace(network, layers=tuple(replace(layer, **changes) for layer in network.layers))
 
 
 # -- YAML layer lists ----------------------------------------------------------------------

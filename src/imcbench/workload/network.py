@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 import pandas as pd
 
 from imcbench.errors import ImcbenchError
+from imcbench.workload.coverage import SkippedOperator, covered_share, share_is_exact, unmodeled_macs
 from imcbench.workload.layer import Layer
 
 
 @dataclass(frozen=True)
 class Network:
-    """Layers in a topological order; each layer's ``inputs`` name earlier layers."""
+    """Layers in a topological order; each layer's ``inputs`` name earlier layers.
+
+    ``skipped`` lists the operators of the source model that carry MACs but are not layers (see
+    :mod:`imcbench.workload.coverage`); empty for built-in and YAML networks.
+    """
 
     name: str
     layers: tuple[Layer, ...]
+    skipped: tuple[SkippedOperator, ...] = field(default=())
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(self.layers))
+        object.__setattr__(self, "skipped", tuple(self.skipped))
         seen: set[str] = set()
         for layer in self.layers:
             if layer.name in seen:
@@ -53,6 +60,21 @@ class Network:
     def total_weights(self) -> int:
         return sum(layer.weights for layer in self.layers)
 
+    @property
+    def unmodeled_macs(self) -> int:
+        """MACs of the skipped operators whose MACs are known."""
+        return unmodeled_macs(self.skipped)
+
+    @property
+    def covered_mac_share(self) -> float:
+        """Modelled MACs / (modelled + known skipped MACs); an upper bound when some are unknown."""
+        return covered_share(self.total_macs, self.skipped)
+
+    def coverage_dict(self) -> dict:
+        """The coverage keys of the JSON outputs (``workload --json`` and ``evaluate --json``)."""
+        return {"skipped_operators": [s.to_dict() for s in self.skipped], "unmodeled_macs": self.unmodeled_macs,
+                "covered_mac_share": self.covered_mac_share, "covered_mac_share_exact": share_is_exact(self.skipped)}
+
     def consumers(self, name: str) -> tuple[str, ...]:
         """Names of the layers that read the output of layer ``name``."""
         return tuple(layer.name for layer in self.layers if name in layer.inputs)
@@ -60,7 +82,7 @@ class Network:
     def to_dict(self) -> dict:
         """The JSON shape of ``imcbench workload --json``."""
         return {"name": self.name, "layers": [layer.to_dict() for layer in self.layers],
-                "total_macs": self.total_macs, "total_weights": self.total_weights}
+                "total_macs": self.total_macs, "total_weights": self.total_weights, **self.coverage_dict()}
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per layer: name, kind, the eight loop bounds, MACs, weights."""
@@ -70,7 +92,6 @@ class Network:
 
     def with_precision(self, act_bits: int, weight_bits: int, out_bits: int | None = None) -> "Network":
         """The same network with every layer's operand precisions replaced."""
-        from dataclasses import replace
         out = act_bits if out_bits is None else out_bits
-        return Network(self.name, tuple(replace(layer, act_bits=act_bits, weight_bits=weight_bits,
-                                                out_bits=out) for layer in self.layers))
+        return replace(self, layers=tuple(replace(layer, act_bits=act_bits, weight_bits=weight_bits,
+                                                  out_bits=out) for layer in self.layers))
