@@ -140,3 +140,20 @@ def test_blocked_layout_of_ort_enable_all_is_refused_by_name(tmp_path):
     with pytest.raises(ImcbenchError, match="operator com.microsoft.nchwc.Conv \\(node 'blocked_conv'\\).*"
                                             "ORT_ENABLE_EXTENDED"):
         load_onnx(path)
+
+
+def test_int4_matmul_nbits_is_a_layer_of_its_logical_shape(tmp_path):
+    """onnxruntime's MatMulNBits (block-quantized int4 LLM weights, packed as uint8 [N, K/block, block/2])
+    is a K x N weight layer; an activation MatMul after it needs its output shape (was 'shape unknown')."""
+    seq, k, n, block = 16, 64, 96, 32
+    nodes = [h.make_node("MatMulNBits", ["x", "wq", "scales"], ["y"], domain=MS, K=k, N=n, bits=4,
+                         block_size=block),
+             h.make_node("Transpose", ["y"], ["yt"], perm=[0, 2, 1]),
+             h.make_node("MatMul", ["y", "yt"], ["scores"])]
+    inits = [init("wq", n, k // block, block // 2, dtype=np.uint8), init("scales", n * (k // block))]
+    path = save(tmp_path, nodes, [vi("x", T.FLOAT, [1, seq, k])], inits=inits, extra_opsets=[(MS, 1)])
+    network = load_onnx(path)
+    proj, scores = network.layers
+    assert (proj.K, proj.C, proj.OX, proj.weight_bits) == (n, k, seq, 4)
+    assert (scores.K, scores.C, scores.OX) == (seq, n, seq)
+    assert network.total_macs == seq * k * n + seq * n * seq

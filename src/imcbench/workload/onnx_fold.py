@@ -352,6 +352,15 @@ def _stand_in(node, dims: dict[str, tuple[int, ...]], graph) -> list:
         tensor.dims.extend([weight[0], width])
         graph.initializer.append(tensor)
         return [helper.make_node("MatMul", [node.input[0], fake], [out])]
+    if op == "MatMulNBits":  # A [..., K] x packed int-N weight -> [..., N]: a MatMul with a K x N stand-in
+        attrs = {a.name: a.i for a in node.attribute if a.type == 2}
+        if attrs.get("K", 0) >= 1 and attrs.get("N", 0) >= 1 and node.input:
+            fake = f"{out}__imcbench_nbits_weight"
+            tensor = TensorProto(name=fake, data_type=TensorProto.FLOAT)  # dims only: shapes need no data
+            tensor.dims.extend([attrs["K"], attrs["N"]])
+            graph.initializer.append(tensor)
+            return [helper.make_node("MatMul", [node.input[0], fake], [out])]
+        return [node]
     if op in _CONTRIB_SAME_SHAPE and node.input and node.input[0]:
         return [helper.make_node("Identity", [node.input[0]], [out])]
     if op in _CONTRIB_STAND_INS:

@@ -51,7 +51,7 @@ CONV_OPS = {("", "Conv"): (0, 1), ("", "ConvInteger"): (0, 1), ("", "QLinearConv
 MATMUL_OPS = {("", "MatMul"): (0, 1), ("", "MatMulInteger"): (0, 1), ("", "QLinearMatMul"): (0, 3),
                ("", "Gemm"): (0, 1), (MS, "FusedMatMul"): (0, 1), (MS, "FusedGemm"): (0, 1),
                (MS, "QGemm"): (0, 3), (MS, "DynamicQuantizeMatMul"): (0, 1),
-               (MS, "MatMulIntegerToFloat"): (0, 1)}
+               (MS, "MatMulIntegerToFloat"): (0, 1), (MS, "MatMulNBits"): (0, 1)}
 
 
 _GEMM_OPS = frozenset({"Gemm", "FusedGemm", "QGemm"})  # 2-D operands, transA / transB
@@ -274,7 +274,10 @@ def _matmul_layer(node, label: str, info: GraphInfo):
     a_slot, b_slot = MATMUL_OPS[op_key(node)]
     a_name, b_name = node.input[a_slot], node.input[b_slot]
     a_shape = need(info.shape(a_name), info, label, f"operand {a_name!r} shape", a_name)
-    b_shape = need(info.shape(b_name), info, label, f"operand {b_name!r} shape", b_name)
+    if node.op_type == "MatMulNBits":  # block-quantized weight, packed: its logical shape is K x N
+        b_shape = _nbits_weight_shape(node, label, info)
+    else:
+        b_shape = need(info.shape(b_name), info, label, f"operand {b_name!r} shape", b_name)
     a, b = list(a_shape), list(b_shape)
     attrs = attributes(node) if node.op_type in _GEMM_OPS or node.op_type == "FusedMatMul" else {}
     if node.op_type in _GEMM_OPS:
@@ -331,7 +334,22 @@ def _matmul_layer(node, label: str, info: GraphInfo):
     dims = {k: int(v) for k, v in dims.items()}
     check_positive(info, label, dims)
     spec = {"kind": kind, **dims, **precision(info, node, act, weight)}
+    if node.op_type == "MatMulNBits":
+        spec["weight_bits"] = int(attributes(node).get("bits", NBITS_DEFAULT_BITS))
     return spec, operands
+
+
+NBITS_DEFAULT_BITS = 4  # MatMulNBits' default weight width (onnxruntime contrib operator spec)
+
+
+def _nbits_weight_shape(node, label: str, info: GraphInfo) -> tuple[int, int]:
+    """The logical K x N weight of an onnxruntime ``MatMulNBits`` node, from its K and N attributes."""
+    attrs = attributes(node)
+    k, n = attrs.get("K"), attrs.get("N")
+    if not isinstance(k, int) or not isinstance(n, int) or k < 1 or n < 1:
+        raise ImcbenchError(f"{info.path}: MatMulNBits node {label!r} needs integer attributes K and N >= 1 "
+                            f"(got K={k!r}, N={n!r}); the model is malformed")
+    return k, n
 
 
 def _conv_transpose_layer(node, label: str, info: GraphInfo):
