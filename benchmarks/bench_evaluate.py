@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from imcbench.evaluate import evaluate
+from imcbench.evaluation import evaluate
 from imcbench.hardware import load_system
 from imcbench.workload import load_workload
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from imcbench.cli.evaluate_cmd import ZIGZAG_COMPATIBLE
-from imcbench.evaluate import evaluate
+from imcbench.evaluation import evaluate
 from imcbench.hardware import load_system
 
 HERE = Path(__file__).resolve().parent

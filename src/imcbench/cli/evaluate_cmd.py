@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from imcbench.cli.app import app, console, print_json
-from imcbench.evaluate import NetworkResult, evaluate
+from imcbench.evaluation import NetworkResult, evaluate
 from imcbench.hardware import load_system
 from imcbench.safeio import atomic_path, ensure_writable
 from imcbench.workload import load_workload
