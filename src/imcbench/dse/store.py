@@ -26,6 +26,7 @@ import duckdb
 import pandas as pd
 
 import imcbench
+from imcbench.dse.runlock import RunLock
 from imcbench.dse.worker import BatchOutput, ENERGY_GROUPS, LAYER_GROUP_COLUMNS, LAYER_METRICS, TOTAL_METRICS
 from imcbench.errors import ImcbenchError
 
@@ -57,17 +58,31 @@ def result_columns(extra: dict[str, str]) -> dict[str, str]:
 class SweepStore:
     """An open results database of one sweep spec (the parent process's writer)."""
 
-    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection):
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, lock: RunLock | None = None):
         self.path = path
         self.con = con
+        self.lock = lock
         con.execute(f"SET threads = {WRITER_THREADS}")
 
     @classmethod
     def open_for_sweep(cls, path: str | Path, *, spec_hash: str, meta: dict[str, str], extra_columns: dict[str, str],
                        force: bool = False) -> "SweepStore":
         """Open ``path`` to resume the sweep ``spec_hash``, or create it. A database of another spec is
-        refused unless ``force`` (then replaced by a new one); any other file is refused."""
-        path = Path(path)
+        refused unless ``force`` (then replaced by a new one); any other file is refused. The run holds
+        the lock of ``path`` (:mod:`imcbench.dse.runlock`) until :meth:`close`: a second sweep on the same
+        file stops with an error instead of replacing or mixing its rows."""
+        lock = RunLock.acquire(path)
+        try:
+            store = cls._open_locked(Path(path), spec_hash, meta, extra_columns, force)
+        except BaseException:
+            lock.release()
+            raise
+        store.lock = lock
+        return store
+
+    @classmethod
+    def _open_locked(cls, path: Path, spec_hash: str, meta: dict[str, str], extra_columns: dict[str, str],
+                     force: bool) -> "SweepStore":
         if path.exists():
             con = connect(path, read_only=False)
             stored = _meta(con, path)
@@ -103,7 +118,11 @@ class SweepStore:
             raise ImcbenchError(f"{self.path}: cannot write results ({exc})") from None
 
     def close(self) -> None:
-        self.con.close()
+        try:
+            self.con.close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
 
 def connect(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
