@@ -95,3 +95,66 @@ def test_a_killed_owner_leaves_no_stale_lock(tmp_path):
         holder.stdout.close()
     assert (tmp_path / ".r.duckdb.lock").exists()  # the dead owner's file is still there ...
     RunLock.acquire(out).release()  # ... and taken over
+
+
+# --- Ctrl-C ---------------------------------------------------------------------------------------
+# 192 cheap designs in batches of one: many database writes, so a Ctrl-C often lands in one of them.
+MANY = """
+name: many
+networks: [deepautoencoder]
+fixed: {cols: same_as_rows}
+grid: {kind: [aimc, dimc], rows: [32, 64, 128, 256], vdd: [0.8, 0.85, 0.9, 0.95, 1.0, 1.05], node_nm: [16, 22, 28, 40]}
+"""
+MANY_EVALUATIONS = 192
+INTERRUPTED = r"interrupted: (?:([\d,]+) of ([\d,]+) evaluations are stored|before the first evaluation)"
+
+
+def stored_count(out: Path) -> int:
+    con = duckdb.connect(str(out), read_only=True)
+    try:
+        return con.execute("SELECT (SELECT count(*) FROM results) + (SELECT count(*) FROM skipped)").fetchone()[0]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("after_lines, delay", [(0, 0.0), (1, 0.0), (1, 0.05), (1, 0.3), (2, 0.1)])
+def test_ctrl_c_is_prompt_clean_and_resumable(tmp_path, after_lines, delay):
+    """SIGINT at startup, right after a write, or a moment later: exit 130 within seconds, one
+    'interrupted' line and no traceback, every stored row complete, and a re-run finishes the sweep."""
+    import re
+
+    spec = tmp_path / "many.yaml"
+    spec.write_text(MANY)
+    out = tmp_path / "many.duckdb"
+    command = [sys.executable, "-m", "imcbench", "sweep", str(spec), "--out", str(out), "--workers", "2",
+               "--batch-size", "1"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = [proc.stderr.readline() for _ in range(after_lines)]
+    assert all("sweep:" in line for line in seen), seen
+    time.sleep(delay if after_lines else 2.5)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, stderr = proc.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail(f"the sweep still runs 20 s after Ctrl-C: {proc.communicate()[1]}")
+    waited = time.monotonic() - sent
+    assert "Traceback" not in stderr and "Error" not in stderr, stderr
+    if proc.returncode == 0:  # the sweep finished before the signal: nothing to check
+        assert stored_count(out) == MANY_EVALUATIONS
+        return
+    assert proc.returncode == 130, stderr
+    assert waited < 10, waited
+    match = re.search(INTERRUPTED, stderr.strip().splitlines()[-1])
+    assert match, stderr
+    stored = stored_count(out) if out.exists() else 0
+    if match.group(1):
+        assert stored >= int(match.group(1).replace(",", "")) and int(match.group(2)) == MANY_EVALUATIONS
+    resumed = subprocess.run(command[:-4] + ["--executor", "serial", "--json"], capture_output=True, text=True,
+                             timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    summary = json.loads(resumed.stdout)
+    assert summary["already_done"] == stored and summary["already_done"] + summary["evaluated"] == MANY_EVALUATIONS
+    assert stored_count(out) == MANY_EVALUATIONS
+    assert not out.with_name(f".{out.name}.lock").exists()

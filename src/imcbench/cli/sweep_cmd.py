@@ -38,6 +38,7 @@ def sweep_command(
     from imcbench.cli.sweep_progress import BarProgress, LogProgress
     from imcbench.dse import runner
     from imcbench.dse.spec import load_spec
+    from imcbench.dse.store import duckdb, is_interrupt
 
     loaded = load_spec(spec)
     out = out or Path(f"{spec.stem}.duckdb")
@@ -52,10 +53,13 @@ def sweep_command(
             summary, front = run_search(loaded, out, options, progress)
         else:
             summary, front = runner.run_sweep(loaded, out, options, progress), None
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, RuntimeError, duckdb.Error) as exc:  # DuckDB reports a Ctrl-C in a query its way
+        if not is_interrupt(exc):
+            raise
         progress.stop()
-        err_console.print(f"interrupted: {progress.done:,} of {progress.total:,} evaluations are stored in {out} "
-                          f"({progress.new:,} from this run); run the same command again to resume", highlight=False,
+        stored = (f"{progress.done:,} of {progress.total:,} evaluations are stored in {out} ({progress.new:,} from "
+                  "this run)" if progress.total else "before the first evaluation, nothing new is stored")
+        err_console.print(f"interrupted: {stored}; run the same command again to resume", highlight=False,
                           soft_wrap=True)
         raise typer.Exit(130)
     finally:

@@ -115,6 +115,7 @@ class LocalExecutor:
         self._restart_context.set_forkserver_preload(["imcbench.dse.worker"])
         first = "fork" if sys.platform.startswith("linux") else "forkserver"
         self._pool: ProcessPoolExecutor | None = self._new_pool(multiprocessing.get_context(first))
+        self._futures: set = set()
 
     def _new_pool(self, context) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker)
@@ -127,7 +128,7 @@ class LocalExecutor:
         while pending:
             if self._pool is None:
                 self._pool = self._new_pool(self._restart_context)
-            futures = {self._pool.submit(run_batch, task) for task in pending.values()}
+            futures = self._futures = {self._pool.submit(run_batch, task) for task in pending.values()}
             try:
                 while futures:
                     done, futures = wait(futures, return_when=FIRST_COMPLETED)
@@ -173,7 +174,10 @@ class LocalExecutor:
             process.join(timeout=5)
 
     def close(self) -> None:
-        self._stop()
+        """Wait for idle workers to exit; kill them if batches are still queued (the caller stopped
+        early: waiting would run the whole rest of the sweep)."""
+        busy = self._pool is not None and any(not f.done() for f in self._futures)
+        self._stop(kill=busy)
 
 
 class DaskExecutor:

@@ -152,19 +152,24 @@ def execute(loaded: LoadedSpec, points: tuple[DesignPoint, ...], store: SweepSto
                          param_columns(points))
     progress.start(total, total - sum(t.n_jobs for t in tasks))
     skipped = Counter(summary.skipped)
-    for output in executor.run(tasks):
-        check_version(output)
-        store.write(output)
-        summary.batches += 1
-        summary.worker_cpu_seconds += output.cpu_seconds
-        summary.evaluated += output.n_jobs
-        summary.stored += len(output.results.get("point_id", ()))
-        for category, reason, detail in zip(*(output.skipped.get(k, ()) for k in ("category", "reason", "detail"))):
-            skipped[f"{category}: {reason}"] += 1
-            summary.skipped_example.setdefault(f"{category}: {reason}", detail)
-        progress.advance(output)
-    summary.skipped = dict(skipped)
-    summary.seconds += time.perf_counter() - start
+    outputs = executor.run(tasks)
+    try:
+        for output in outputs:
+            check_version(output)
+            store.write(output)
+            summary.batches += 1
+            summary.worker_cpu_seconds += output.cpu_seconds
+            summary.evaluated += output.n_jobs
+            summary.stored += len(output.results.get("point_id", ()))
+            for category, reason, detail in zip(*(output.skipped.get(k, ())
+                                                  for k in ("category", "reason", "detail"))):
+                skipped[f"{category}: {reason}"] += 1
+                summary.skipped_example.setdefault(f"{category}: {reason}", detail)
+            progress.advance(output)
+    finally:
+        outputs.close()  # stopped early (Ctrl-C, an error): the executor drops the batches still queued now
+        summary.skipped = dict(skipped)
+        summary.seconds += time.perf_counter() - start
 
 
 def pending_designs(loaded: LoadedSpec, points: Iterable[DesignPoint], done: set[str]) -> tuple[list[DesignTask], int]:

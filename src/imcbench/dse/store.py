@@ -104,7 +104,7 @@ class SweepStore:
         return {r[0] for r in rows}
 
     def write(self, output: BatchOutput) -> None:
-        """Store one finished batch in a single transaction."""
+        """Store one finished batch in a single transaction (all of it, or nothing when interrupted)."""
         try:
             self.con.begin()
             for table, columns in (("results", output.results), ("layers", output.layers),
@@ -113,9 +113,19 @@ class SweepStore:
                     frame = pd.DataFrame(columns)  # noqa: F841 (read by the SQL below)
                     self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame ON CONFLICT DO NOTHING")
             self.con.commit()
-        except duckdb.Error as exc:
+        except (duckdb.Error, RuntimeError, KeyboardInterrupt) as exc:
+            self._rollback()
+            if is_interrupt(exc):
+                raise KeyboardInterrupt from None
+            if isinstance(exc, RuntimeError):
+                raise
+            raise ImcbenchError(f"{self.path}: cannot write results ({str(exc).splitlines()[0]})") from None
+
+    def _rollback(self) -> None:
+        try:
             self.con.rollback()
-            raise ImcbenchError(f"{self.path}: cannot write results ({exc})") from None
+        except (duckdb.Error, RuntimeError):  # no transaction open (interrupted in begin()), or a closed connection
+            pass
 
     def close(self) -> None:
         try:
@@ -123,6 +133,14 @@ class SweepStore:
         finally:
             if self.lock is not None:
                 self.lock.release()
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Ctrl-C (or SIGTERM) as DuckDB reports it when it arrives during a query: DuckDB catches the
+    KeyboardInterrupt and raises its own InterruptException, a RuntimeError 'Query interrupted', or (in
+    the scan of a pandas frame) an error whose text is the KeyboardInterrupt's traceback."""
+    return (isinstance(exc, (KeyboardInterrupt, duckdb.InterruptException))
+            or (isinstance(exc, (RuntimeError, duckdb.Error)) and "interrupt" in str(exc).lower()))
 
 
 def connect(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
