@@ -64,14 +64,27 @@ def sweep_command(
         raise typer.Exit(130)
     finally:
         progress.stop()
+    if loaded.spec.mode == "search":  # a grid without valid designs stops before it starts
+        runner.require_valid_designs(summary.requested, summary.designs, summary.invalid)
     if as_json:
         print_json(summary.to_dict() | ({"front": front.to_dict(orient="records")} if front is not None else {}))
-        return
-    _print_summary(summary)
-    if front is not None:
+    else:
+        _print_summary(summary)
+    if front is not None and not as_json:
         from imcbench.cli.results_cmd import display_frame, print_frame
 
         print_frame(display_frame(front), title=f"search: Pareto front of {len(front)} designs (metrics aggregated over networks)")
+    _require_some_result(summary)
+
+
+def _require_some_result(s) -> None:
+    """Every evaluation skipped (constraints, errors) and nothing stored before: an error, with the reasons."""
+    if s.evaluated and not s.stored and not s.already_done:
+        from imcbench.errors import ImcbenchError
+
+        reasons = "; ".join(f"{count:,} x {reason}" for reason, count in sorted(s.skipped.items(), key=lambda kv: -kv[1]))
+        raise ImcbenchError(f"no result stored: all {s.evaluated:,} evaluations were skipped ({reasons}); relax the "
+                            "constraints or change the designs")
 
 
 def _interrupt(signum, frame) -> None:

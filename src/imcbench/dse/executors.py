@@ -14,6 +14,7 @@ the caller writes the results.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -180,6 +181,19 @@ class LocalExecutor:
         self._stop(kill=busy)
 
 
+def _quiet_dask_logs() -> None:
+    """distributed logs every failed reconnection with a traceback (35 lines for a lost scheduler); the
+    error this executor raises says it in one line."""
+    names = [n for n in list(logging.root.manager.loggerDict) if n == "distributed" or n.startswith("distributed.")]
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _connection_lost(exc: Exception, text: str) -> bool:
+    return (isinstance(exc, OSError) or exc.__class__.__name__ == "CommClosedError"
+            or "connection-lost" in text or "lost the connection" in text)
+
+
 class DaskExecutor:
     name = "dask"
 
@@ -189,9 +203,15 @@ class DaskExecutor:
         except ImportError:
             raise ImcbenchError("--executor dask needs dask.distributed: pip install 'imcbench[dask]'") from None
         self.cluster = None
+        self.scheduler = scheduler or "a local cluster"
+        _quiet_dask_logs()
         if scheduler:
             try:
                 self.client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+            except (ValueError, TypeError) as exc:
+                raise ImcbenchError(f"--scheduler {scheduler!r} is not a Dask scheduler address "
+                                    f"({str(exc).splitlines()[0]}): give tcp://HOST:PORT, as printed by "
+                                    "'dask scheduler'") from None
             except (OSError, TimeoutError) as exc:
                 raise ImcbenchError(f"cannot reach the Dask scheduler at {scheduler} within {CONNECT_TIMEOUT_S} s "
                                     f"({exc.__class__.__name__}): start one with 'dask scheduler' and workers with "
@@ -222,14 +242,21 @@ class DaskExecutor:
                     yield future.result()
                 except ImcbenchError:
                     raise
-                except Exception as exc:  # a lost worker (KilledWorker), imcbench missing on a worker, ...
-                    raise ImcbenchError(f"a Dask task failed ({exc.__class__.__name__}: {exc}); finished batches "
+                except Exception as exc:  # a lost worker (KilledWorker) or scheduler, imcbench missing on a worker
+                    text = " ".join(str(exc).split())
+                    if _connection_lost(exc, text):
+                        raise ImcbenchError(f"lost the connection to the Dask scheduler or a worker "
+                                            f"({self.scheduler}): finished batches are kept; restart the "
+                                            "cluster and re-run the same command to resume") from None
+                    raise ImcbenchError(f"a Dask task failed ({exc.__class__.__name__}: {text}); finished batches "
                                         "are kept, re-run to resume (is the same imcbench installed on every "
                                         "worker?)") from None
         finally:
-            self.client.cancel(futures)
+            with contextlib.suppress(Exception):  # nothing to cancel on a lost scheduler
+                self.client.cancel(futures)
 
     def close(self) -> None:
-        self.client.close()
+        with contextlib.suppress(Exception):  # a lost scheduler cannot be told goodbye
+            self.client.close(timeout=CONNECT_TIMEOUT_S)
         if self.cluster is not None:
             self.cluster.close()

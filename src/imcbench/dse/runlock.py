@@ -48,8 +48,7 @@ class RunLock:
                 raise ImcbenchError(f"{out} is locked by another run ({owner}) that writes it: wait for it to "
                                     "finish, or give another --out") from None
             if _same_file(fd, lock):  # not a lock file its owner removed after we opened it
-                os.ftruncate(fd, 0)
-                os.write(fd, f"pid {os.getpid()}\n".encode())
+                _write_owner(fd, out)
                 return cls(lock, fd)
             os.close(fd)
         raise ImcbenchError(f"{out}: cannot take the lock {lock} (it keeps being replaced); try again")
@@ -76,6 +75,16 @@ def _open(lock: Path, out: Path) -> int:
     except OSError as exc:
         raise ImcbenchError(f"--out {out}: cannot write in {lock.parent} ({exc.strerror or exc}); give a "
                             "writable place") from None
+
+
+def _write_owner(fd: int, out: Path) -> None:
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()}\n".encode())
+    except OSError as exc:
+        os.close(fd)
+        raise ImcbenchError(f"--out {out}: cannot write in {out.parent} ({exc.strerror or exc}); free some disk "
+                            "space or give another place") from None
 
 
 def _read_owner(fd: int) -> str:

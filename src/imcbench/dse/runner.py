@@ -101,6 +101,7 @@ def run_sweep(loaded: LoadedSpec, out: str | Path, options: RunOptions = RunOpti
     if loaded.spec.mode == "search":
         raise ImcbenchError("this spec has a search: block; run it with run_search (imcbench sweep does)")
     expansion = expand(loaded)
+    require_valid_designs(expansion.requested, len(expansion.points), expansion.skipped)
     executor = make_executor(options.executor, options.workers, options.scheduler, options.dask_processes)
     store = None
     try:
@@ -114,6 +115,15 @@ def run_sweep(loaded: LoadedSpec, out: str | Path, options: RunOptions = RunOpti
         executor.close()
         if store is not None:
             store.close()
+
+
+def require_valid_designs(requested: int, valid: int, invalid: dict[str, int]) -> None:
+    """A sweep without one valid design point is an error that lists why the points are impossible."""
+    if valid:
+        return
+    reasons = "; ".join(f"{count:,} x {reason}" for reason, count in sorted(invalid.items(), key=lambda kv: -kv[1]))
+    raise ImcbenchError(f"no valid design point among the {requested:,} requested ({reasons or 'none requested'}): "
+                        "nothing to evaluate; change the grid, points or search space")
 
 
 def open_store(loaded: LoadedSpec, out: str | Path, points: Iterable[DesignPoint], force: bool,

@@ -18,6 +18,7 @@ results database is never written to.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -71,6 +72,7 @@ class SweepStore:
         refused unless ``force`` (then replaced by a new one); any other file is refused. The run holds
         the lock of ``path`` (:mod:`imcbench.dse.runlock`) until :meth:`close`: a second sweep on the same
         file stops with an error instead of replacing or mixing its rows."""
+        utf8_path(path)
         lock = RunLock.acquire(path)
         try:
             store = cls._open_locked(Path(path), spec_hash, meta, extra_columns, force)
@@ -119,7 +121,9 @@ class SweepStore:
                 raise KeyboardInterrupt from None
             if isinstance(exc, RuntimeError):
                 raise
-            raise ImcbenchError(f"{self.path}: cannot write results ({str(exc).splitlines()[0]})") from None
+            raise ImcbenchError(f"{self.path}: cannot write results ({str(exc).splitlines()[0]}); the batches "
+                                "stored before are kept: fix that (e.g. free disk space), then run the same command "
+                                "again to resume") from None
 
     def _rollback(self) -> None:
         try:
@@ -133,6 +137,18 @@ class SweepStore:
         finally:
             if self.lock is not None:
                 self.lock.release()
+
+
+def utf8_path(path: str | Path) -> str:
+    """``path`` as DuckDB takes it: UTF-8 text (a file name in another encoding cannot be opened)."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        raise ImcbenchError(f"{shown}: the path is not valid UTF-8 text, which the results database needs; "
+                            "rename it or choose another path") from None
+    return text
 
 
 def is_interrupt(exc: BaseException) -> bool:
@@ -154,12 +170,16 @@ def connect(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnecti
         raise ImcbenchError(f"{path} is not a DuckDB database (wrong header): it is left untouched; "
                             "give an imcbench results file, or another --out path")
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(utf8_path(path), read_only=read_only)
     except duckdb.Error as exc:
         text = str(exc)
         if "lock" in text.lower():
             raise ImcbenchError(f"{path} is open in another process (a running sweep writes it): wait for it to "
                                 "finish, or read a copy of the file") from None
+        if not read_only and ("permission denied" in text.lower() or "read-only" in text.lower()):
+            raise ImcbenchError(f"{path} is read-only (the file or its folder): a sweep adds to it; make it "
+                                "writable, or give another --out (imcbench results and pareto can read it as it "
+                                "is)") from None
         raise ImcbenchError(f"{path} cannot be opened as a DuckDB database (corrupt, or written by another DuckDB "
                             f"version): {text.splitlines()[0]}") from None
 
@@ -188,11 +208,24 @@ def _meta(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
 
 def _create_atomically(path: Path, meta: dict[str, str], extra_columns: dict[str, str]) -> None:
     """Build the empty database under a temporary name, then rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
     try:
-        con = duckdb.connect(str(tmp))
+        _build(tmp, path, meta, extra_columns)
+    except (duckdb.Error, OSError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        raise ImcbenchError(f"cannot create the results database {path} ({reason}): free some disk space or "
+                            "give a writable --out") from None
+    finally:
+        for leftover in (tmp, Path(f"{tmp}.wal")):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
+
+
+def _build(tmp: Path, path: Path, meta: dict[str, str], extra_columns: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(utf8_path(tmp))
+    try:
         con.execute(_create_table("results", result_columns(extra_columns)))
         con.execute(_create_table("layers", LAYER_COLUMNS, primary_key=("point_id", "layer_index")))
         con.execute(_create_table("skipped", SKIPPED_COLUMNS))
@@ -200,12 +233,11 @@ def _create_atomically(path: Path, meta: dict[str, str], extra_columns: dict[str
         rows = meta | {"format": FORMAT, "schema_version": SCHEMA_VERSION, "imcbench_version": imcbench.__version__,
                        "created_utc": _now()}
         con.executemany("INSERT INTO meta VALUES (?, ?)", [[k, str(v)] for k, v in rows.items()])
-        con.close()
-        Path(f"{path}.wal").unlink(missing_ok=True)  # a write-ahead log of the replaced file must not replay
-        os.replace(tmp, path)
+        con.execute("CHECKPOINT")  # into the file itself; a full disk fails here, not silently at close
     finally:
-        tmp.unlink(missing_ok=True)
-        Path(f"{tmp}.wal").unlink(missing_ok=True)
+        con.close()
+    Path(f"{path}.wal").unlink(missing_ok=True)  # a write-ahead log of the replaced file must not replay
+    os.replace(tmp, path)
 
 
 def _create_table(name: str, columns: dict[str, str], primary_key: tuple[str, ...] = ()) -> str:
@@ -231,8 +263,10 @@ def export(con: duckdb.DuckDBPyConnection, sql: str, out: str | Path) -> int:
         quoted = str(tmp).replace("'", "''")
         con.execute(f"COPY ({sql}) TO '{quoted}' {formats[out.suffix.lower()]}")
         os.replace(tmp, out)
-    except duckdb.Error as exc:
-        raise ImcbenchError(f"export to {out} failed: {str(exc).splitlines()[0]}") from None
+    except (duckdb.Error, OSError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        raise ImcbenchError(f"export to {out} failed: {reason}") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
     return int(count)
