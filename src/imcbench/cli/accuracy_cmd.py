@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from imcbench.cli.app import app, console, print_json
+from imcbench.cli.stages import Stages
 from imcbench.errors import ImcbenchError
 
 DEFAULT_ADC_BITS = "2,3,4,5,6,8"
@@ -64,6 +65,8 @@ def accuracy_command(
         base.with_(adc_bits=b)  # validates each resolution with a clear message
     net = load_workload(network)
     bits_arr = np.asarray(bits, dtype=float)
+    stages = Stages("accuracy")  # stage lines on stderr once a stage runs long (digits training: minutes)
+    progress = stages.counter(f"SQNR of {net.name}: layer", len(net.layers))
     layers = []
     for layer in net.layers:
         sqnr = layer_sqnr_db(layer, base.rows, bits_arr, base.bits_per_cycle, base.input_bits, base.weight_bits,
@@ -72,6 +75,8 @@ def accuracy_command(
         layers.append({"name": layer.name, "kind": str(layer.kind), "dot_length": dot_length(layer),
                        "conversions_per_output": int(np.ceil(dot_length(layer) / base.rows)),
                        "sqnr_db": dict(zip(_keys(bits), sqnr.tolist())), "dimc_sqnr_db": dimc})
+        progress(len(layers), layer.name)
+    progress.close()
     frame = evaluate_macros("aimc", base.rows, base.rows, input_bits=base.input_bits, weight_bits=base.weight_bits,
                             bits_per_cycle=base.bits_per_cycle, adc_bits=bits_arr)
     data = {"macro": {**base.to_dict(), "adc_bits": bits}, "network": net.name, "adc_bits": bits, "layers": layers,
@@ -79,18 +84,22 @@ def accuracy_command(
             "tops_per_w": dict(zip(_keys(bits), frame["tops_per_w"].tolist()))}
     if digits:
         int_bits = sorted({int(round(b)) for b in bits})
-        points = accuracy_vs_adc_bits(base, int_bits, names, seed=seed)
+        with stages.stage(f"digits: {', '.join(names)} trained and simulated at {len(int_bits)} ADC resolution(s)"):
+            points = accuracy_vs_adc_bits(base, int_bits, names, seed=seed)
+            data["float_accuracy"] = float_accuracies(names)
         data["digits"] = [{"model": p.model, "adc_bits": p.adc_bits, "accuracy": p.accuracy} for p in points]
-        data["float_accuracy"] = float_accuracies(names)
     if min_sqnr is not None:
-        data["exploration"] = [cheapest_for_sqnr(net.layers, min_sqnr, noise=noise, cell_sigma=cell_sigma,
-                                                 adc_range=base.adc_range).to_dict()]
+        with stages.stage(f"cheapest design reaching {min_sqnr:g} dB"):
+            data["exploration"] = [cheapest_for_sqnr(net.layers, min_sqnr, noise=noise, cell_sigma=cell_sigma,
+                                                     adc_range=base.adc_range).to_dict()]
     if max_drop is not None:
         if not 0 <= max_drop <= 1:
             raise ImcbenchError(f"--max-drop {max_drop!r} must be an accuracy difference in [0, 1]")
-        data.setdefault("exploration", []).extend(
-            cheapest_for_accuracy(name, max_drop, read_noise=noise, cell_sigma=cell_sigma,
-                                  adc_range=base.adc_range, seed=seed).to_dict() for name in names or ["mlp"])
+        for name in names or ["mlp"]:
+            with stages.stage(f"cheapest design keeping {name} within {max_drop:g} of float"):
+                data.setdefault("exploration", []).append(
+                    cheapest_for_accuracy(name, max_drop, read_noise=noise, cell_sigma=cell_sigma,
+                                          adc_range=base.adc_range, seed=seed).to_dict())
     if as_json:
         print_json(data)
         return
