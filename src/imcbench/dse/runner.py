@@ -65,12 +65,30 @@ class Progress:
 
     def __init__(self):
         self.total = self.done = self.new = 0
+        self.planned = False
+
+    def plan(self, total: int) -> None:
+        """The whole run's evaluations are known up front (a search: population x generations x
+        networks): ``start`` then counts toward this total instead of adding to it."""
+        self.total, self.planned = total, True
+        self.show(None)
 
     def start(self, total: int, done: int) -> None:
         """A set of ``total`` evaluations begins, ``done`` of them already stored (called once per
         grid sweep, once per generation of a search)."""
-        self.total += total
+        if not self.planned:
+            self.total += total
         self.done += done
+        self.show(None)
+
+    def skip(self, count: int) -> None:
+        """``count`` planned evaluations that will not run (impossible or repeated designs of a search)."""
+        self.done += count
+        self.show(None)
+
+    def finish(self) -> None:
+        """The run ended with fewer evaluations than planned (pymoo proposed fewer designs)."""
+        self.total = self.done
         self.show(None)
 
     def advance(self, output: BatchOutput) -> None:
