@@ -236,6 +236,9 @@ def load_system(path: str | Path) -> System:
             return system
         from imcbench.hardware.presets import PRESETS_HELP
 
+        if Path(path).suffix or len(Path(path).parts) > 1:  # meant as a file
+            raise ImcbenchError(f"hardware file {str(path)!r} not found: check the path (or use a preset; "
+                                f"{PRESETS_HELP})")
         raise ImcbenchError(f"hardware {str(path)!r} not found: it is neither a file nor a preset; {PRESETS_HELP}; "
                             "or give a hardware YAML file (see examples/)")
     data = read_yaml(path, "hardware file")
