@@ -48,19 +48,32 @@ def test_accuracy_stage_lines_on_stderr_only(capsys, no_delay, monkeypatch):
 
     import imcbench.accuracy.digits as digits
 
-    slow = digits.float_accuracies
+    train = digits.trained_model
 
-    def slower(names):  # a digits stage that is still running when the stage is announced
+    def slower(name):  # a training stage still running when the stage is announced
         time.sleep(0.3)
-        return slow(names)
+        return train(name)
 
-    monkeypatch.setattr(digits, "float_accuracies", slower)
-    out, err = run_main(capsys, "accuracy", "-n", "ds_cnn", "--adc-bits", "4", "--models", "mlp", "--json")
+    monkeypatch.setattr(digits, "trained_model", slower)
+    out, err = run_main(capsys, "accuracy", "-n", "ds_cnn", "--adc-bits", "4,6", "--models", "mlp", "--json")
     data = json.loads(out)
-    assert data["digits"] and "float_accuracy" in data
+    assert [(p["model"], p["adc_bits"]) for p in data["digits"]] == [("mlp", 4), ("mlp", 6)]
     assert re.search(r"^accuracy: SQNR of ds_cnn: layer (\d+)/\1 ", err, flags=re.M)
-    assert re.search(r"^accuracy: digits: mlp trained and simulated at 1 ADC resolution\(s\) \.\.\.$", err, flags=re.M)
-    assert re.search(r"^accuracy: digits: mlp .* done in \d+\.\d s$", err, flags=re.M)
+    assert re.search(r"^accuracy: digits: training mlp \.\.\.$", err, flags=re.M)
+    assert re.search(r"^accuracy: digits: training mlp done in \d+\.\d s$", err, flags=re.M)
+    assert re.findall(r"^accuracy: digits: model x ADC bits (\d)/2 \(mlp at (\d) b\)", err, flags=re.M) == \
+        [("1", "4"), ("2", "6")]
+
+
+def test_accuracy_per_resolution_equals_all_at_once():
+    """The CLI simulates one (model, ADC bits) at a time for its progress: the same numbers as one call."""
+    from imcbench.accuracy.digits import accuracy_vs_adc_bits
+    from imcbench.accuracy.noise import MvmConfig
+
+    config = MvmConfig(read_noise=2.0, cell_sigma=0.05)  # noisy: the Monte Carlo seed matters
+    together = accuracy_vs_adc_bits(config, [3, 5], ["mlp"], test_images=200)
+    apart = [p for b in (3, 5) for p in accuracy_vs_adc_bits(config, [b], ["mlp"], test_images=200)]
+    assert together == apart
 
 
 def test_stage_announces_only_long_stages(capsys, monkeypatch):

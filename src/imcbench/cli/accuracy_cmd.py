@@ -49,7 +49,7 @@ def accuracy_command(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """SQNR of every layer of a network and digits accuracy, against the ADC resolution of an AIMC macro."""
-    from imcbench.accuracy.digits import accuracy_vs_adc_bits, float_accuracies
+    from imcbench.accuracy.digits import accuracy_vs_adc_bits, float_accuracies, trained_model
     from imcbench.accuracy.explore import cheapest_for_accuracy, cheapest_for_sqnr
     from imcbench.accuracy.noise import dot_length, layer_sqnr_db
     from imcbench.macro import evaluate_macros
@@ -84,10 +84,18 @@ def accuracy_command(
             "tops_per_w": dict(zip(_keys(bits), frame["tops_per_w"].tolist()))}
     if digits:
         int_bits = sorted({int(round(b)) for b in bits})
-        with stages.stage(f"digits: {', '.join(names)} trained and simulated at {len(int_bits)} ADC resolution(s)"):
-            points = accuracy_vs_adc_bits(base, int_bits, names, seed=seed)
-            data["float_accuracy"] = float_accuracies(names)
+        for name in names:
+            with stages.stage(f"digits: training {name}"):
+                trained_model(name)  # cached: the simulations below reuse it
+        pairs = [(name, b) for name in names for b in int_bits]
+        progress = stages.counter("digits: model x ADC bits", len(pairs))
+        points = []
+        for name, b in pairs:  # one (model, resolution) at a time: the same numbers, with progress
+            points += accuracy_vs_adc_bits(base, [b], [name], seed=seed)
+            progress(len(points), f"{name} at {b} b")
+        progress.close()
         data["digits"] = [{"model": p.model, "adc_bits": p.adc_bits, "accuracy": p.accuracy} for p in points]
+        data["float_accuracy"] = float_accuracies(names)
     if min_sqnr is not None:
         with stages.stage(f"cheapest design reaching {min_sqnr:g} dB"):
             data["exploration"] = [cheapest_for_sqnr(net.layers, min_sqnr, noise=noise, cell_sigma=cell_sigma,
