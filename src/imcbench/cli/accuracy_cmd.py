@@ -66,17 +66,16 @@ def accuracy_command(
     net = load_workload(network)
     bits_arr = np.asarray(bits, dtype=float)
     stages = Stages("accuracy")  # stage lines on stderr once a stage runs long (digits training: minutes)
-    progress = stages.counter(f"SQNR of {net.name}: layer", len(net.layers))
     layers = []
-    for layer in net.layers:
-        sqnr = layer_sqnr_db(layer, base.rows, bits_arr, base.bits_per_cycle, base.input_bits, base.weight_bits,
-                             base.read_noise, cell_sigma=base.cell_sigma, adc_range=base.adc_range)
-        dimc = base.with_(kind="dimc").sqnr_db(dot_length(layer))
-        layers.append({"name": layer.name, "kind": str(layer.kind), "dot_length": dot_length(layer),
-                       "conversions_per_output": int(np.ceil(dot_length(layer) / base.rows)),
-                       "sqnr_db": dict(zip(_keys(bits), sqnr.tolist())), "dimc_sqnr_db": dimc})
-        progress(len(layers), layer.name)
-    progress.close()
+    with stages.counter(f"SQNR of {net.name}: layer", len(net.layers)) as progress:
+        for layer in net.layers:
+            sqnr = layer_sqnr_db(layer, base.rows, bits_arr, base.bits_per_cycle, base.input_bits, base.weight_bits,
+                                 base.read_noise, cell_sigma=base.cell_sigma, adc_range=base.adc_range)
+            dimc = base.with_(kind="dimc").sqnr_db(dot_length(layer))
+            layers.append({"name": layer.name, "kind": str(layer.kind), "dot_length": dot_length(layer),
+                           "conversions_per_output": int(np.ceil(dot_length(layer) / base.rows)),
+                           "sqnr_db": dict(zip(_keys(bits), sqnr.tolist())), "dimc_sqnr_db": dimc})
+            progress(len(layers), layer.name)
     frame = evaluate_macros("aimc", base.rows, base.rows, input_bits=base.input_bits, weight_bits=base.weight_bits,
                             bits_per_cycle=base.bits_per_cycle, adc_bits=bits_arr)
     data = {"macro": {**base.to_dict(), "adc_bits": bits}, "network": net.name, "adc_bits": bits, "layers": layers,
@@ -88,12 +87,11 @@ def accuracy_command(
             with stages.stage(f"digits: training {name}"):
                 trained_model(name)  # cached: the simulations below reuse it
         pairs = [(name, b) for name in names for b in int_bits]
-        progress = stages.counter("digits: model x ADC bits", len(pairs))
         points = []
-        for name, b in pairs:  # one (model, resolution) at a time: the same numbers, with progress
-            points += accuracy_vs_adc_bits(base, [b], [name], seed=seed)
-            progress(len(points), f"{name} at {b} b")
-        progress.close()
+        with stages.counter("digits: model x ADC bits", len(pairs)) as progress:
+            for name, b in pairs:  # one (model, resolution) at a time: the same numbers, with progress
+                points += accuracy_vs_adc_bits(base, [b], [name], seed=seed)
+                progress(len(points), f"{name} at {b} b")
         data["digits"] = [{"model": p.model, "adc_bits": p.adc_bits, "accuracy": p.accuracy} for p in points]
         data["float_accuracy"] = float_accuracies(names)
     if min_sqnr is not None:

@@ -48,11 +48,8 @@ def evaluate_command(
     if zigzag_compatible:
         system = system.with_options(**ZIGZAG_COMPATIBLE)
     net = load_workload(network)
-    layers = Stages("evaluate").counter("layer", len(net.layers))  # large systems take minutes: show progress
-    try:
+    with Stages("evaluate").counter("layer", len(net.layers)) as layers:  # large systems take minutes
         result = evaluate(net, system, objective.value, on_layer=layers)
-    finally:
-        layers.close()
     if csv is not None:
         with atomic_path(csv) as tmp:
             result.to_dataframe().to_csv(tmp, index=False)

@@ -100,3 +100,9 @@ class Counter:
         if self._bar is not None:
             self._bar.stop()
             self._bar = None
+
+    def __enter__(self) -> "Counter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()  # also on an error: a bar left running would keep the terminal's cursor hidden
