@@ -106,7 +106,7 @@ fixed: {cols: same_as_rows}
 grid: {kind: [aimc, dimc], rows: [32, 64, 128, 256], vdd: [0.8, 0.85, 0.9, 0.95, 1.0, 1.05], node_nm: [16, 22, 28, 40]}
 """
 MANY_EVALUATIONS = 192
-INTERRUPTED = r"interrupted: (?:([\d,]+) of ([\d,]+) evaluations are stored|before the first evaluation)"
+INTERRUPTED = r"interrupted: (?:([\d,]+) of ([\d,]+) evaluations are stored|before the first evaluation|while starting)"
 
 
 def stored_count(out: Path) -> int:
