@@ -21,11 +21,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from imcbench.evaluate import evaluate
+from imcbench.evaluation import evaluate
 from imcbench.hardware import load_system
 from imcbench.workload import load_workload
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+from _shared import SHARED, require_shared
+
 MLPERF_TINY = ["resnet8", "ds_cnn", "mobilenet_v1", "deepautoencoder"]
 ZIGZAG_RESNET18_CPU_S = 184.0  # zigzag-dse 3.9.1, ResNet-18 on aimc.yaml (issue text; not in the CSV)
 ZIGZAG_SCRIPT = """
@@ -55,7 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    ref = pd.read_csv(SHARED / "reference" / "zigzag_dse_runs.csv")
+    ref = pd.read_csv(require_shared("reference", "zigzag_dse_runs.csv"))
     zz_cpu = {(r.hardware, r.workload): r.user_cpu_s for r in ref.itertuples() if pd.notna(r.user_cpu_s)}
     networks = {name: load_workload(name) for name in MLPERF_TINY + ["resnet18"]}
     systems = {hw: load_system(SHARED / "reference" / "zigzag_hw" / f"{hw}.yaml") for hw in ("aimc", "dimc")}

@@ -15,7 +15,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from imcbench.evaluate import evaluate
+from imcbench.evaluation import evaluate
 from imcbench.hardware.config import load_system
 from imcbench.interconnect import Interconnect
 

@@ -6,14 +6,14 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from imcbench.macro import MacroSpec, evaluate_macros
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+from _shared import SHARED
+
 N = 100_000
 
 

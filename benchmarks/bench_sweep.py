@@ -26,8 +26,9 @@ import pandas as pd
 from imcbench.dse.runner import RunOptions, run_sweep
 from imcbench.dse.spec import load_spec
 
+from _shared import SHARED
+
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 MLPERF_TINY = ("resnet8", "ds_cnn", "mobilenet_v1", "deepautoencoder")
 CONFIGS = (("local, 1 worker", RunOptions(executor="local", workers=1)),
            ("local, 2 workers", RunOptions(executor="local", workers=2)),

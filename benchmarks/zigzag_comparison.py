@@ -15,11 +15,12 @@ from pathlib import Path
 import pandas as pd
 
 from imcbench.cli.evaluate_cmd import ZIGZAG_COMPATIBLE
-from imcbench.evaluate import evaluate
+from imcbench.evaluation import evaluate
 from imcbench.hardware import load_system
 
+from _shared import SHARED, require_shared
+
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parents[1] / "shared"
 
 # Why imcbench differs from ZigZag by more than 15 %, by (hardware, network) or by network.
 REASONS = {
@@ -44,7 +45,7 @@ DEFAULT_REASONS = (
 
 
 def main() -> None:
-    runs = pd.read_csv(SHARED / "reference" / "zigzag_dse_runs.csv")
+    runs = pd.read_csv(require_shared("reference", "zigzag_dse_runs.csv"))
     rows = []
     for run in runs.itertuples():
         system = load_system(SHARED / "reference" / "zigzag_hw" / f"{run.hardware}.yaml")

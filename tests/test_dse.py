@@ -17,7 +17,7 @@ from imcbench.dse.runner import RunOptions, run_sweep
 from imcbench.dse.spec import SweepSpec, resolve_spec
 from imcbench.dse.store import open_results
 from imcbench.errors import ImcbenchError
-from imcbench.evaluate import evaluate
+from imcbench.evaluation import evaluate
 from imcbench.hardware import paper_system
 from imcbench.workload import load_workload
 

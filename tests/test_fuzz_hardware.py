@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import mutation
 from conftest import ROOT, SHARED
 from imcbench.errors import ImcbenchError
-from imcbench.evaluate import evaluate
+from imcbench.evaluation import evaluate
 from imcbench.hardware import load_system
 from imcbench.validation.calibration import DEFAULT_CALIBRATION_FILE, load_calibration
 from imcbench.workload import Layer, Network, load_workload

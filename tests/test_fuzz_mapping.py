@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from imcbench.errors import ImcbenchError
-from imcbench.evaluate import evaluate
+from imcbench.evaluation import evaluate
 from imcbench.hardware.config import (MacroConfig, MemoryConfig, OptionsConfig, SystemConfig, TechnologyConfig,
                                       build_system)
 from imcbench.hardware.presets import paper_system

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import ROOT, shared_path
 from imcbench.errors import ImcbenchError
-from imcbench.evaluate import evaluate, evaluate_many
+from imcbench.evaluation import evaluate, evaluate_many
 from imcbench.hardware.presets import paper_system
 from imcbench.macro.spec import MacroSpec, evaluate_macros
 

@@ -14,7 +14,7 @@ from onnx import helper as h
 from conftest import run_cli
 from imcbench import limits
 from imcbench.errors import ImcbenchError
-from imcbench.evaluate import evaluate
+from imcbench.evaluation import evaluate
 from imcbench.hardware.presets import paper_system
 from imcbench.workload import Network
 from imcbench.workload.onnx_import import load_onnx

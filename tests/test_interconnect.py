@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from imcbench.errors import ImcbenchError
-from imcbench.evaluate import ENERGY_GROUPS, evaluate
+from imcbench.evaluation import ENERGY_GROUPS, evaluate
 from imcbench.hardware.config import load_system
 from imcbench.hardware.presets import paper_system
 from imcbench.interconnect import Interconnect, mean_on_chip_hops, mesh_port_hops, remote_share

@@ -158,7 +158,7 @@ def test_kv_writes_wear_the_cells_they_land_in():
 
 
 def test_policy_from_the_hardware_yaml(tmp_path):
-    from imcbench.evaluate import evaluate
+    from imcbench.evaluation import evaluate
     from imcbench.hardware import load_system
     from imcbench.workload import load_workload
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import assert_user_error, run_cli
 from imcbench.celltech import get_cell
 from imcbench.errors import ImcbenchError
-from imcbench.evaluate import evaluate
+from imcbench.evaluation import evaluate
 from imcbench.hardware import cell_costs
 from imcbench.hardware import memory_model as mem
 from imcbench.hardware.presets import paper_system

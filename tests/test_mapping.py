@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from imcbench.errors import ImcbenchError
-from imcbench.evaluate import evaluate
+from imcbench.evaluation import evaluate
 from imcbench.hardware import load_system, paper_system
 from imcbench.hardware.config import MacroConfig, MemoryConfig, OptionsConfig, SystemConfig, build_system
 from imcbench.mapping.mapper import map_layer
@@ -188,7 +188,7 @@ def test_cli_evaluate_bad_inputs(cli, args, message):
 def test_evaluate_many_equals_one_at_a_time():
     import itertools
 
-    from imcbench.evaluate import evaluate_many
+    from imcbench.evaluation import evaluate_many
 
     systems = [paper_system(kind, rows, node_nm=node, vdd=vdd, adc_bits=adc if kind == "aimc" else "paper",
                             dram_pj_per_bit=dram)

@@ -8,7 +8,7 @@ from onnx import TensorProto as T
 from onnx import helper as h
 
 from conftest import run_cli
-from imcbench.evaluate import evaluate
+from imcbench.evaluation import evaluate
 from imcbench.workload import load_workload
 from imcbench.workload.coverage import SkippedOperator, covered_share, coverage_text
 from imcbench.workload.onnx_import import WorkloadWarning, load_onnx

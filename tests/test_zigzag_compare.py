@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from imcbench.cli.evaluate_cmd import ZIGZAG_COMPATIBLE
-from imcbench.evaluate import evaluate
+from imcbench.evaluation import evaluate
 from imcbench.hardware import load_system
 
 from conftest import shared_path

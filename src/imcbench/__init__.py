@@ -1,4 +1,14 @@
-"""imcbench: benchmark analog and digital in-memory-computing accelerators for DNN inference."""
+"""imcbench: benchmark analog and digital in-memory-computing accelerators for DNN inference.
+
+The package root holds the main entry points::
+
+    import imcbench
+    result = imcbench.evaluate("resnet8", imcbench.paper_system("aimc", 256))
+
+``evaluate``, ``evaluate_many``, ``load_system``, ``paper_system`` and the subpackages (``imcbench.macro``,
+``imcbench.dse``, ...) are imported on first use, so ``import imcbench`` stays fast (the CLI and the sweep
+workers import it first).
+"""
 
 from __future__ import annotations
 
@@ -7,4 +17,25 @@ from imcbench.workload import Layer, LayerKind, Network, load_workload
 
 __version__ = "0.1.0"
 
-__all__ = ["ImcbenchError", "Layer", "LayerKind", "Network", "load_workload", "__version__"]
+_LAZY = {"evaluate": "imcbench.evaluation", "evaluate_many": "imcbench.evaluation",
+         "NetworkResult": "imcbench.evaluation", "LayerResult": "imcbench.evaluation",
+         "load_system": "imcbench.hardware", "paper_system": "imcbench.hardware"}
+
+__all__ = ["ImcbenchError", "Layer", "LayerKind", "Network", "load_workload", "__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    """The lazy entry points, and subpackages on first use (``imcbench.macro.MacroSpec`` after ``import imcbench``)."""
+    import importlib.util
+
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    if not name.startswith("_") and importlib.util.find_spec(f"imcbench.{name}") is not None:
+        return importlib.import_module(f"imcbench.{name}")
+    raise AttributeError(f"module 'imcbench' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -38,7 +38,7 @@ from typing import Literal
 import numpy as np
 
 from imcbench.errors import ImcbenchError
-from imcbench.evaluate import LayerResult, NetworkResult, evaluate
+from imcbench.evaluation import LayerResult, NetworkResult, evaluate
 from imcbench.hardware import cell_costs
 from imcbench.hardware.system import System
 from imcbench.macro import components as cmp

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from imcbench.errors import ImcbenchError
-from imcbench.evaluate import ENERGY_GROUPS, energy_groups
+from imcbench.evaluation import ENERGY_GROUPS, energy_groups
 from imcbench.hardware.presets import paper_system
 from imcbench.macro import MacroSpec, system_peak
 from imcbench.mapping.mapper import map_layer

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from imcbench.cli.app import app, console, print_json
+from imcbench.cli.stages import Stages
 from imcbench.errors import ImcbenchError
 
 DEFAULT_ADC_BITS = "2,3,4,5,6,8"
@@ -55,7 +56,7 @@ def accuracy_command(
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """SQNR of every layer of a network and digits accuracy, against the ADC resolution of an AIMC macro."""
-    from imcbench.accuracy.digits import accuracy_vs_adc_bits, float_accuracies
+    from imcbench.accuracy.digits import accuracy_vs_adc_bits, float_accuracies, trained_model
     from imcbench.accuracy.explore import cheapest_for_accuracy, cheapest_for_sqnr
     from imcbench.accuracy.cellnoise import active_rows, column_read_noise, effective_noise, with_gain_error
     from imcbench.accuracy.noise import dot_length, layer_sqnr_db
@@ -76,17 +77,21 @@ def accuracy_command(
         base.with_(adc_bits=b)  # validates each resolution with a clear message
     net = load_workload(network)
     bits_arr = np.asarray(bits, dtype=float)
+    stages = Stages("accuracy")  # stage lines on stderr once a stage runs long (digits training: minutes)
     layers = []
-    for layer in net.layers:
-        column = column_read_noise(base.read_noise, base.read_noise_per_row, active_rows(dot_length(layer), base.rows))
-        read_eff, sigma_eff = effective_noise(float(column), base.cell_sigma, base.drift)
-        sqnr = with_gain_error(layer_sqnr_db(layer, base.rows, bits_arr, base.bits_per_cycle, base.input_bits,
-                                             base.weight_bits, read_eff, cell_sigma=sigma_eff,
-                                             adc_range=base.adc_range), base.drift.gain)
-        dimc = base.with_(kind="dimc").sqnr_db(dot_length(layer))
-        layers.append({"name": layer.name, "kind": str(layer.kind), "dot_length": dot_length(layer),
-                       "conversions_per_output": int(np.ceil(dot_length(layer) / base.rows)),
-                       "sqnr_db": dict(zip(_keys(bits), sqnr.tolist())), "dimc_sqnr_db": dimc})
+    with stages.counter(f"SQNR of {net.name}: layer", len(net.layers)) as progress:
+        for layer in net.layers:
+            column = column_read_noise(base.read_noise, base.read_noise_per_row,
+                                       active_rows(dot_length(layer), base.rows))
+            read_eff, sigma_eff = effective_noise(float(column), base.cell_sigma, base.drift)
+            sqnr = with_gain_error(layer_sqnr_db(layer, base.rows, bits_arr, base.bits_per_cycle, base.input_bits,
+                                                 base.weight_bits, read_eff, cell_sigma=sigma_eff,
+                                                 adc_range=base.adc_range), base.drift.gain)
+            dimc = base.with_(kind="dimc").sqnr_db(dot_length(layer))
+            layers.append({"name": layer.name, "kind": str(layer.kind), "dot_length": dot_length(layer),
+                           "conversions_per_output": int(np.ceil(dot_length(layer) / base.rows)),
+                           "sqnr_db": dict(zip(_keys(bits), sqnr.tolist())), "dimc_sqnr_db": dimc})
+            progress(len(layers), layer.name)
     frame = evaluate_macros("aimc", base.rows, base.rows, input_bits=base.input_bits, weight_bits=base.weight_bits,
                             bits_per_cycle=base.bits_per_cycle, adc_bits=bits_arr, cell=cell or "sram6t")
     drift = base.drift
@@ -97,18 +102,29 @@ def accuracy_command(
             "tops_per_w": dict(zip(_keys(bits), frame["tops_per_w"].tolist()))}
     if digits:
         int_bits = sorted({int(round(b)) for b in bits})
-        points = accuracy_vs_adc_bits(base, int_bits, names, seed=seed)
+        for name in names:
+            with stages.stage(f"digits: training {name}"):
+                trained_model(name)  # cached: the simulations below reuse it
+        pairs = [(name, b) for name in names for b in int_bits]
+        points = []
+        with stages.counter("digits: model x ADC bits", len(pairs)) as progress:
+            for name, b in pairs:  # one (model, resolution) at a time: the same numbers, with progress
+                points += accuracy_vs_adc_bits(base, [b], [name], seed=seed)
+                progress(len(points), f"{name} at {b} b")
         data["digits"] = [{"model": p.model, "adc_bits": p.adc_bits, "accuracy": p.accuracy} for p in points]
         data["float_accuracy"] = float_accuracies(names)
     if min_sqnr is not None:
-        data["exploration"] = [cheapest_for_sqnr(net.layers, min_sqnr, noise=noise, cell_sigma=cell_sigma,
-                                                 adc_range=base.adc_range).to_dict()]
+        with stages.stage(f"cheapest design reaching {min_sqnr:g} dB"):
+            data["exploration"] = [cheapest_for_sqnr(net.layers, min_sqnr, noise=noise, cell_sigma=cell_sigma,
+                                                     adc_range=base.adc_range).to_dict()]
     if max_drop is not None:
         if not 0 <= max_drop <= 1:
             raise ImcbenchError(f"--max-drop {max_drop!r} must be an accuracy difference in [0, 1]")
-        data.setdefault("exploration", []).extend(
-            cheapest_for_accuracy(name, max_drop, read_noise=noise, cell_sigma=cell_sigma,
-                                  adc_range=base.adc_range, seed=seed).to_dict() for name in names or ["mlp"])
+        for name in names or ["mlp"]:
+            with stages.stage(f"cheapest design keeping {name} within {max_drop:g} of float"):
+                data.setdefault("exploration", []).append(
+                    cheapest_for_accuracy(name, max_drop, read_noise=noise, cell_sigma=cell_sigma,
+                                          adc_range=base.adc_range, seed=seed).to_dict())
     if as_json:
         print_json(data)
         return

@@ -10,7 +10,8 @@ import typer
 from rich.table import Table
 
 from imcbench.cli.app import app, console, print_json
-from imcbench.evaluate import NetworkResult, evaluate
+from imcbench.cli.stages import Stages
+from imcbench.evaluation import NetworkResult, evaluate
 from imcbench.hardware import load_system
 from imcbench.safeio import atomic_path, ensure_writable
 from imcbench.workload import load_workload
@@ -46,7 +47,9 @@ def evaluate_command(
     system = load_system(hardware)
     if zigzag_compatible:
         system = system.with_options(**ZIGZAG_COMPATIBLE)
-    result = evaluate(load_workload(network), system, objective.value)
+    net = load_workload(network)
+    with Stages("evaluate").counter("layer", len(net.layers)) as layers:  # large systems take minutes
+        result = evaluate(net, system, objective.value, on_layer=layers)
     if csv is not None:
         with atomic_path(csv) as tmp:
             result.to_dataframe().to_csv(tmp, index=False)

@@ -54,6 +54,7 @@ def results_command(
 
     con, meta = open_results(file)
     try:
+        _require_network(con, file, network)
         if export_to is not None:
             sql = query or _select(table.value, network)
             count = export(con, sql, export_to)
@@ -106,6 +107,7 @@ def pareto_command(
         raise ImcbenchError("--metrics: give at least one NAME:max or NAME:min")
     con, meta = open_results(file)
     try:
+        _require_network(con, file, network)
         frame = _sql(con, _select("results", network, where))
     finally:
         con.close()
@@ -146,6 +148,17 @@ def _print_overview(con, meta: dict) -> None:
     for reason, count in skipped:
         summary.add_row("skipped", f"{count:,} x {reason}")
     console.print(summary)
+
+
+def _require_network(con, file: Path, network: str | None) -> None:
+    """``--network NAME`` must name a network of the database (else the output would be an empty table)."""
+    if network is None:
+        return
+    present = [r[0] for r in con.execute("SELECT DISTINCT network FROM results ORDER BY network").fetchall()]
+    if network not in present:
+        listed = ", ".join(present) if present else "none yet (the results table is empty)"
+        raise ImcbenchError(f"--network {network!r}: no results for this network in {file}; networks present: "
+                            f"{listed}")
 
 
 def _select(table: str, network: str | None, where: str | None = None) -> str:

@@ -38,6 +38,7 @@ def sweep_command(
     from imcbench.cli.sweep_progress import BarProgress, LogProgress
     from imcbench.dse import runner
     from imcbench.dse.spec import load_spec
+    from imcbench.dse.store import duckdb, is_interrupt
 
     loaded = load_spec(spec)
     out = out or Path(f"{spec.stem}.duckdb")
@@ -52,22 +53,38 @@ def sweep_command(
             summary, front = run_search(loaded, out, options, progress)
         else:
             summary, front = runner.run_sweep(loaded, out, options, progress), None
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, RuntimeError, duckdb.Error) as exc:  # DuckDB reports a Ctrl-C in a query its way
+        if not is_interrupt(exc):
+            raise
         progress.stop()
-        err_console.print(f"interrupted: {progress.done:,} of {progress.total:,} evaluations are stored in {out} "
-                          f"({progress.new:,} from this run); run the same command again to resume", highlight=False,
+        stored = (f"{progress.done:,} of {progress.total:,} evaluations are stored in {out} ({progress.new:,} from "
+                  "this run)" if progress.total else "before the first evaluation, nothing new is stored")
+        err_console.print(f"interrupted: {stored}; run the same command again to resume", highlight=False,
                           soft_wrap=True)
         raise typer.Exit(130)
     finally:
         progress.stop()
+    if loaded.spec.mode == "search":  # a grid without valid designs stops before it starts
+        runner.require_valid_designs(summary.requested, summary.designs, summary.invalid)
     if as_json:
         print_json(summary.to_dict() | ({"front": front.to_dict(orient="records")} if front is not None else {}))
-        return
-    _print_summary(summary)
-    if front is not None:
+    else:
+        _print_summary(summary)
+    if front is not None and not as_json:
         from imcbench.cli.results_cmd import display_frame, print_frame
 
         print_frame(display_frame(front), title=f"search: Pareto front of {len(front)} designs (metrics aggregated over networks)")
+    _require_some_result(summary)
+
+
+def _require_some_result(s) -> None:
+    """Every evaluation skipped (constraints, errors) and nothing stored before: an error, with the reasons."""
+    if s.evaluated and not s.stored and not s.already_done:
+        from imcbench.errors import ImcbenchError
+
+        reasons = "; ".join(f"{count:,} x {reason}" for reason, count in sorted(s.skipped.items(), key=lambda kv: -kv[1]))
+        raise ImcbenchError(f"no result stored: all {s.evaluated:,} evaluations were skipped ({reasons}); relax the "
+                            "constraints or change the designs")
 
 
 def _interrupt(signum, frame) -> None:

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from imcbench.cli.app import app, console, print_json
+from imcbench.cli.stages import Stages
 from imcbench.safeio import StagedFolder, atomic_path, check_output_folder, ensure_writable
 from imcbench.validation.calibration import Calibration, calibrate, fixed_hyper, load_calibration
 from imcbench.validation.chips import PACKAGED_CHIPS_FILE, PublishedChip, default_chips_path, load_chips
@@ -107,7 +108,10 @@ def calibrate_command(
         defaults = fixed_hyper()["tops_per_w"]
         hyper = fixed_hyper(defaults.ridge if ridge is None else ridge,
                             defaults.robust_scale if robust_scale is None else robust_scale)
-    calib = calibrate(load_chips(path), source=path, hyper=hyper)
+    chips = load_chips(path)
+    search = "regularisation chosen by inner CV, " if hyper is None else ""
+    with Stages("calibrate").stage(f"fitting {len(chips)} chip rows ({search}nested leave-one-chip-out CV)"):
+        calib = calibrate(chips, source=path, hyper=hyper)
     with atomic_path(out) as tmp:
         calib.save(tmp)
     if as_json:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import math
 from dataclasses import dataclass
 from typing import Callable, Literal
 
@@ -64,8 +65,12 @@ def constraint(name: str) -> Constraint:
 
 
 def check_constraint_names(limits: dict[str, float]) -> None:
-    for name in limits:
+    """Every constraint is known and its limit a finite number (a NaN limit would reject every design)."""
+    for name, limit in limits.items():
         constraint(name)
+        if not math.isfinite(limit):
+            raise ImcbenchError(f"constraints.{name}: {limit} is not a limit; give a finite number (or remove the "
+                                "constraint for no limit)")
 
 
 def violations(limits: dict[str, float], stage: Stage, context: ConstraintContext) -> list[tuple[str, str]]:

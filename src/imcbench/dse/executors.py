@@ -14,6 +14,7 @@ the caller writes the results.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -115,6 +116,7 @@ class LocalExecutor:
         self._restart_context.set_forkserver_preload(["imcbench.dse.worker"])
         first = "fork" if sys.platform.startswith("linux") else "forkserver"
         self._pool: ProcessPoolExecutor | None = self._new_pool(multiprocessing.get_context(first))
+        self._futures: set = set()
 
     def _new_pool(self, context) -> ProcessPoolExecutor:
         pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_init_worker)
@@ -127,7 +129,7 @@ class LocalExecutor:
         while pending:
             if self._pool is None:
                 self._pool = self._new_pool(self._restart_context)
-            futures = {self._pool.submit(run_batch, task) for task in pending.values()}
+            futures = self._futures = {self._pool.submit(run_batch, task) for task in pending.values()}
             try:
                 while futures:
                     done, futures = wait(futures, return_when=FIRST_COMPLETED)
@@ -173,7 +175,23 @@ class LocalExecutor:
             process.join(timeout=5)
 
     def close(self) -> None:
-        self._stop()
+        """Wait for idle workers to exit; kill them if batches are still queued (the caller stopped
+        early: waiting would run the whole rest of the sweep)."""
+        busy = self._pool is not None and any(not f.done() for f in self._futures)
+        self._stop(kill=busy)
+
+
+def _quiet_dask_logs() -> None:
+    """distributed logs every failed reconnection with a traceback (35 lines for a lost scheduler); the
+    error this executor raises says it in one line."""
+    names = [n for n in list(logging.root.manager.loggerDict) if n == "distributed" or n.startswith("distributed.")]
+    for name in names:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _connection_lost(exc: Exception, text: str) -> bool:
+    return (isinstance(exc, OSError) or exc.__class__.__name__ == "CommClosedError"
+            or "connection-lost" in text or "lost the connection" in text)
 
 
 class DaskExecutor:
@@ -185,9 +203,15 @@ class DaskExecutor:
         except ImportError:
             raise ImcbenchError("--executor dask needs dask.distributed: pip install 'imcbench[dask]'") from None
         self.cluster = None
+        self.scheduler = scheduler or "a local cluster"
+        _quiet_dask_logs()
         if scheduler:
             try:
                 self.client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+            except (ValueError, TypeError) as exc:
+                raise ImcbenchError(f"--scheduler {scheduler!r} is not a Dask scheduler address "
+                                    f"({str(exc).splitlines()[0]}): give tcp://HOST:PORT, as printed by "
+                                    "'dask scheduler'") from None
             except (OSError, TimeoutError) as exc:
                 raise ImcbenchError(f"cannot reach the Dask scheduler at {scheduler} within {CONNECT_TIMEOUT_S} s "
                                     f"({exc.__class__.__name__}): start one with 'dask scheduler' and workers with "
@@ -218,14 +242,21 @@ class DaskExecutor:
                     yield future.result()
                 except ImcbenchError:
                     raise
-                except Exception as exc:  # a lost worker (KilledWorker), imcbench missing on a worker, ...
-                    raise ImcbenchError(f"a Dask task failed ({exc.__class__.__name__}: {exc}); finished batches "
+                except Exception as exc:  # a lost worker (KilledWorker) or scheduler, imcbench missing on a worker
+                    text = " ".join(str(exc).split())
+                    if _connection_lost(exc, text):
+                        raise ImcbenchError(f"lost the connection to the Dask scheduler or a worker "
+                                            f"({self.scheduler}): finished batches are kept; restart the "
+                                            "cluster and re-run the same command to resume") from None
+                    raise ImcbenchError(f"a Dask task failed ({exc.__class__.__name__}: {text}); finished batches "
                                         "are kept, re-run to resume (is the same imcbench installed on every "
                                         "worker?)") from None
         finally:
-            self.client.cancel(futures)
+            with contextlib.suppress(Exception):  # nothing to cancel on a lost scheduler
+                self.client.cancel(futures)
 
     def close(self) -> None:
-        self.client.close()
+        with contextlib.suppress(Exception):  # a lost scheduler cannot be told goodbye
+            self.client.close(timeout=CONNECT_TIMEOUT_S)
         if self.cluster is not None:
             self.cluster.close()

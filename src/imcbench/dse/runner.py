@@ -65,12 +65,30 @@ class Progress:
 
     def __init__(self):
         self.total = self.done = self.new = 0
+        self.planned = False
+
+    def plan(self, total: int) -> None:
+        """The whole run's evaluations are known up front (a search: population x generations x
+        networks): ``start`` then counts toward this total instead of adding to it."""
+        self.total, self.planned = total, True
+        self.show(None)
 
     def start(self, total: int, done: int) -> None:
         """A set of ``total`` evaluations begins, ``done`` of them already stored (called once per
         grid sweep, once per generation of a search)."""
-        self.total += total
+        if not self.planned:
+            self.total += total
         self.done += done
+        self.show(None)
+
+    def skip(self, count: int) -> None:
+        """``count`` planned evaluations that will not run (impossible or repeated designs of a search)."""
+        self.done += count
+        self.show(None)
+
+    def finish(self) -> None:
+        """The run ended with fewer evaluations than planned (pymoo proposed fewer designs)."""
+        self.total = self.done
         self.show(None)
 
     def advance(self, output: BatchOutput) -> None:
@@ -101,6 +119,7 @@ def run_sweep(loaded: LoadedSpec, out: str | Path, options: RunOptions = RunOpti
     if loaded.spec.mode == "search":
         raise ImcbenchError("this spec has a search: block; run it with run_search (imcbench sweep does)")
     expansion = expand(loaded)
+    require_valid_designs(expansion.requested, len(expansion.points), expansion.skipped)
     executor = make_executor(options.executor, options.workers, options.scheduler, options.dask_processes)
     store = None
     try:
@@ -114,6 +133,15 @@ def run_sweep(loaded: LoadedSpec, out: str | Path, options: RunOptions = RunOpti
         executor.close()
         if store is not None:
             store.close()
+
+
+def require_valid_designs(requested: int, valid: int, invalid: dict[str, int]) -> None:
+    """A sweep without one valid design point is an error that lists why the points are impossible."""
+    if valid:
+        return
+    reasons = "; ".join(f"{count:,} x {reason}" for reason, count in sorted(invalid.items(), key=lambda kv: -kv[1]))
+    raise ImcbenchError(f"no valid design point among the {requested:,} requested ({reasons or 'none requested'}): "
+                        "nothing to evaluate; change the grid, points or search space")
 
 
 def open_store(loaded: LoadedSpec, out: str | Path, points: Iterable[DesignPoint], force: bool,
@@ -152,19 +180,24 @@ def execute(loaded: LoadedSpec, points: tuple[DesignPoint, ...], store: SweepSto
                          param_columns(points))
     progress.start(total, total - sum(t.n_jobs for t in tasks))
     skipped = Counter(summary.skipped)
-    for output in executor.run(tasks):
-        check_version(output)
-        store.write(output)
-        summary.batches += 1
-        summary.worker_cpu_seconds += output.cpu_seconds
-        summary.evaluated += output.n_jobs
-        summary.stored += len(output.results.get("point_id", ()))
-        for category, reason, detail in zip(*(output.skipped.get(k, ()) for k in ("category", "reason", "detail"))):
-            skipped[f"{category}: {reason}"] += 1
-            summary.skipped_example.setdefault(f"{category}: {reason}", detail)
-        progress.advance(output)
-    summary.skipped = dict(skipped)
-    summary.seconds += time.perf_counter() - start
+    outputs = executor.run(tasks)
+    try:
+        for output in outputs:
+            check_version(output)
+            store.write(output)
+            summary.batches += 1
+            summary.worker_cpu_seconds += output.cpu_seconds
+            summary.evaluated += output.n_jobs
+            summary.stored += len(output.results.get("point_id", ()))
+            for category, reason, detail in zip(*(output.skipped.get(k, ())
+                                                  for k in ("category", "reason", "detail"))):
+                skipped[f"{category}: {reason}"] += 1
+                summary.skipped_example.setdefault(f"{category}: {reason}", detail)
+            progress.advance(output)
+    finally:
+        outputs.close()  # stopped early (Ctrl-C, an error): the executor drops the batches still queued now
+        summary.skipped = dict(skipped)
+        summary.seconds += time.perf_counter() - start
 
 
 def pending_designs(loaded: LoadedSpec, points: Iterable[DesignPoint], done: set[str]) -> tuple[list[DesignTask], int]:

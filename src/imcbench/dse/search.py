@@ -97,9 +97,12 @@ def run_search(loaded: LoadedSpec, out: str | Path, options: RunOptions = RunOpt
     try:
         store = open_store(loaded, out, (), options.force, names=[*loaded.spec.fixed, *search.space])
         summary = SweepSummary(str(out), loaded.spec_hash, executor.name, executor.workers)
+        progress = progress or Progress()
+        progress.plan(search.population * search.generations * len(loaded.networks))  # one count, all generations
         problem = _problem(loaded, variables(search.space), objectives, store, executor, summary, options, progress)
         minimize(problem, NSGA2(pop_size=search.population), ("n_gen", search.generations), seed=search.seed,
                  verbose=False)
+        progress.finish()
         return summary, front_of(store, loaded, objectives)
     finally:
         executor.close()
@@ -125,6 +128,7 @@ def _problem(loaded, variables_, objectives, store, executor, summary, options, 
             for reason, count in expansion.skipped.items():
                 summary.invalid[reason] = summary.invalid.get(reason, 0) + count
             execute(loaded, expansion.points, store, executor, summary, options.batch_size, progress)
+            progress.skip((len(records) - len(expansion.points)) * len(loaded.networks))  # impossible or repeated
             scores = design_scores(store, loaded, objectives, expansion.points)
             F = np.full((len(records), len(objectives)), INFEASIBLE)
             G = np.ones((len(records), 1))

@@ -18,6 +18,7 @@ results database is never written to.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +27,7 @@ import duckdb
 import pandas as pd
 
 import imcbench
+from imcbench.dse.runlock import RunLock
 from imcbench.dse.worker import BatchOutput, ENERGY_GROUPS, LAYER_GROUP_COLUMNS, LAYER_METRICS, TOTAL_METRICS
 from imcbench.errors import ImcbenchError
 
@@ -57,17 +59,32 @@ def result_columns(extra: dict[str, str]) -> dict[str, str]:
 class SweepStore:
     """An open results database of one sweep spec (the parent process's writer)."""
 
-    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection):
+    def __init__(self, path: Path, con: duckdb.DuckDBPyConnection, lock: RunLock | None = None):
         self.path = path
         self.con = con
+        self.lock = lock
         con.execute(f"SET threads = {WRITER_THREADS}")
 
     @classmethod
     def open_for_sweep(cls, path: str | Path, *, spec_hash: str, meta: dict[str, str], extra_columns: dict[str, str],
                        force: bool = False) -> "SweepStore":
         """Open ``path`` to resume the sweep ``spec_hash``, or create it. A database of another spec is
-        refused unless ``force`` (then replaced by a new one); any other file is refused."""
-        path = Path(path)
+        refused unless ``force`` (then replaced by a new one); any other file is refused. The run holds
+        the lock of ``path`` (:mod:`imcbench.dse.runlock`) until :meth:`close`: a second sweep on the same
+        file stops with an error instead of replacing or mixing its rows."""
+        utf8_path(path)
+        lock = RunLock.acquire(path)
+        try:
+            store = cls._open_locked(Path(path), spec_hash, meta, extra_columns, force)
+        except BaseException:
+            lock.release()
+            raise
+        store.lock = lock
+        return store
+
+    @classmethod
+    def _open_locked(cls, path: Path, spec_hash: str, meta: dict[str, str], extra_columns: dict[str, str],
+                     force: bool) -> "SweepStore":
         if path.exists():
             con = connect(path, read_only=False)
             stored = _meta(con, path)
@@ -90,7 +107,7 @@ class SweepStore:
         return {r[0] for r in rows}
 
     def write(self, output: BatchOutput) -> None:
-        """Store one finished batch in a single transaction."""
+        """Store one finished batch in a single transaction (all of it, or nothing when interrupted)."""
         try:
             self.con.begin()
             for table, columns in (("results", output.results), ("layers", output.layers),
@@ -99,12 +116,48 @@ class SweepStore:
                     frame = pd.DataFrame(columns)  # noqa: F841 (read by the SQL below)
                     self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame ON CONFLICT DO NOTHING")
             self.con.commit()
-        except duckdb.Error as exc:
+        except (duckdb.Error, RuntimeError, KeyboardInterrupt) as exc:
+            self._rollback()
+            if is_interrupt(exc):
+                raise KeyboardInterrupt from None
+            if isinstance(exc, RuntimeError):
+                raise
+            raise ImcbenchError(f"{self.path}: cannot write results ({str(exc).splitlines()[0]}); the batches "
+                                "stored before are kept: fix that (e.g. free disk space), then run the same command "
+                                "again to resume") from None
+
+    def _rollback(self) -> None:
+        try:
             self.con.rollback()
-            raise ImcbenchError(f"{self.path}: cannot write results ({exc})") from None
+        except (duckdb.Error, RuntimeError):  # no transaction open (interrupted in begin()), or a closed connection
+            pass
 
     def close(self) -> None:
-        self.con.close()
+        try:
+            self.con.close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+
+
+def utf8_path(path: str | Path) -> str:
+    """``path`` as DuckDB takes it: UTF-8 text (a file name in another encoding cannot be opened)."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        raise ImcbenchError(f"{shown}: the path is not valid UTF-8 text, which the results database needs; "
+                            "rename it or choose another path") from None
+    return text
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Ctrl-C (or SIGTERM) as DuckDB reports it when it arrives during a query: DuckDB catches the
+    KeyboardInterrupt and raises its own InterruptException, a RuntimeError 'Query interrupted', or (in
+    the scan of a pandas frame) an error whose text is the KeyboardInterrupt's traceback."""
+    return (isinstance(exc, (KeyboardInterrupt, duckdb.InterruptException))
+            or (isinstance(exc, (RuntimeError, duckdb.Error)) and "interrupt" in str(exc).lower()))
 
 
 def connect(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
@@ -118,12 +171,16 @@ def connect(path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnecti
         raise ImcbenchError(f"{path} is not a DuckDB database (wrong header): it is left untouched; "
                             "give an imcbench results file, or another --out path")
     try:
-        return duckdb.connect(str(path), read_only=read_only)
+        return duckdb.connect(utf8_path(path), read_only=read_only)
     except duckdb.Error as exc:
         text = str(exc)
         if "lock" in text.lower():
             raise ImcbenchError(f"{path} is open in another process (a running sweep writes it): wait for it to "
                                 "finish, or read a copy of the file") from None
+        if not read_only and ("permission denied" in text.lower() or "read-only" in text.lower()):
+            raise ImcbenchError(f"{path} is read-only (the file or its folder): a sweep adds to it; make it "
+                                "writable, or give another --out (imcbench results and pareto can read it as it "
+                                "is)") from None
         raise ImcbenchError(f"{path} cannot be opened as a DuckDB database (corrupt, or written by another DuckDB "
                             f"version): {text.splitlines()[0]}") from None
 
@@ -152,11 +209,24 @@ def _meta(con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
 
 def _create_atomically(path: Path, meta: dict[str, str], extra_columns: dict[str, str]) -> None:
     """Build the empty database under a temporary name, then rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
     try:
-        con = duckdb.connect(str(tmp))
+        _build(tmp, path, meta, extra_columns)
+    except (duckdb.Error, OSError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        raise ImcbenchError(f"cannot create the results database {path} ({reason}): free some disk space or "
+                            "give a writable --out") from None
+    finally:
+        for leftover in (tmp, Path(f"{tmp}.wal")):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
+
+
+def _build(tmp: Path, path: Path, meta: dict[str, str], extra_columns: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp.unlink(missing_ok=True)
+    con = duckdb.connect(utf8_path(tmp))
+    try:
         con.execute(_create_table("results", result_columns(extra_columns)))
         con.execute(_create_table("layers", LAYER_COLUMNS, primary_key=("point_id", "layer_index")))
         con.execute(_create_table("skipped", SKIPPED_COLUMNS))
@@ -164,12 +234,11 @@ def _create_atomically(path: Path, meta: dict[str, str], extra_columns: dict[str
         rows = meta | {"format": FORMAT, "schema_version": SCHEMA_VERSION, "imcbench_version": imcbench.__version__,
                        "created_utc": _now()}
         con.executemany("INSERT INTO meta VALUES (?, ?)", [[k, str(v)] for k, v in rows.items()])
-        con.close()
-        Path(f"{path}.wal").unlink(missing_ok=True)  # a write-ahead log of the replaced file must not replay
-        os.replace(tmp, path)
+        con.execute("CHECKPOINT")  # into the file itself; a full disk fails here, not silently at close
     finally:
-        tmp.unlink(missing_ok=True)
-        Path(f"{tmp}.wal").unlink(missing_ok=True)
+        con.close()
+    Path(f"{path}.wal").unlink(missing_ok=True)  # a write-ahead log of the replaced file must not replay
+    os.replace(tmp, path)
 
 
 def _add_group_columns(con: duckdb.DuckDBPyConnection) -> None:
@@ -207,8 +276,10 @@ def export(con: duckdb.DuckDBPyConnection, sql: str, out: str | Path) -> int:
         quoted = str(tmp).replace("'", "''")
         con.execute(f"COPY ({sql}) TO '{quoted}' {formats[out.suffix.lower()]}")
         os.replace(tmp, out)
-    except duckdb.Error as exc:
-        raise ImcbenchError(f"export to {out} failed: {str(exc).splitlines()[0]}") from None
+    except (duckdb.Error, OSError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        raise ImcbenchError(f"export to {out} failed: {reason}") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
     return int(count)

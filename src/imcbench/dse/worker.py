@@ -19,7 +19,7 @@ import imcbench
 from imcbench.dse.constraints import ConstraintContext, violations
 from imcbench.dse.parameters import MACRO_ALIAS_FIELDS, HardwareBase, build_design
 from imcbench.errors import ImcbenchError
-from imcbench.evaluate import ENERGY_GROUPS, NetworkResult, evaluate, evaluate_many
+from imcbench.evaluation import ENERGY_GROUPS, NetworkResult, evaluate, evaluate_many
 from imcbench.workload import Network, load_workload
 
 TOTAL_METRICS = ("energy_pj", "latency_cycles", "latency_ns", "tclk_ns", "area_mm2", "macs", "tops",
@@ -88,7 +88,7 @@ def network(source: str) -> Network:
 def run_batch(task: BatchTask) -> BatchOutput:
     """Evaluate every job of ``task``; impossible designs and violated constraints become skipped rows.
 
-    Per network, all the batch's systems go through :func:`imcbench.evaluate.evaluate_many`, which
+    Per network, all the batch's systems go through :func:`imcbench.evaluation.evaluate_many`, which
     analyses the traffic once per structure (array geometry, memory sizes) and prices it for every
     system: the runner puts designs of one structure in the same batch.
     """

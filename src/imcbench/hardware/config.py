@@ -290,6 +290,13 @@ def load_system(path: str | Path) -> System:
             raise ImcbenchError(f"preset {str(path)!r}: {describe_validation_error(exc, SystemConfig)}") from None
         if system is not None:
             return system
+        from imcbench.hardware.presets import PRESETS_HELP
+
+        if Path(path).suffix or len(Path(path).parts) > 1:  # meant as a file
+            raise ImcbenchError(f"hardware file {str(path)!r} not found: check the path (or use a preset; "
+                                f"{PRESETS_HELP})")
+        raise ImcbenchError(f"hardware {str(path)!r} not found: it is neither a file nor a preset; {PRESETS_HELP}; "
+                            "or give a hardware YAML file (see examples/)")
     data = read_yaml(path, "hardware file")
     if not isinstance(data, dict):
         raise ImcbenchError(f"{path}: a hardware file must be a YAML mapping with 'macro' and 'memories' "

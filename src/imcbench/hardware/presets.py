@@ -21,6 +21,8 @@ L2_KB = 256
 DRAM_MB = 100
 DRAM_PJ_PER_BIT = 3.7
 PRESET_PATTERN = re.compile(r"^paper[-_](aimc|dimc)[-_](\d+)$")
+PRESETS_HELP = ("presets: paper-aimc-N and paper-dimc-N, the paper's system with one N x N macro, N a multiple "
+                "of 8 (e.g. paper-aimc-256, paper-dimc-64)")
 
 
 def paper_system_config(kind: str, rows: int, *, cols: int | None = None, n_macros: int = 1,

@@ -89,7 +89,7 @@ class SystemOptions:
       (``leakage.cells``; off by default, as the paper charges none).
     * ``act_act``, ``kv_cache``: for LLM steps (:mod:`imcbench.llm_eval`), where the act x act matmuls run
       (``array``, ``aimc_write``, ``dimc_write``, ``digital_unit``, ``digital_core``) and where the KV cache
-      lives (``dram``, ``sram``, ``imc``). :func:`imcbench.evaluate.evaluate` models neither: it refuses
+      lives (``dram``, ``sram``, ``imc``). :func:`imcbench.evaluation.evaluate` models neither: it refuses
       a network with attention layers when they are not the defaults.
     """
 

@@ -5,7 +5,7 @@ published figures with the POWER BOUNDARY each covers (macro, core, chip, board)
 describe it. A figure is modelled by:
 
 * ``workload: peak`` - the macro model's peak figures of all the system's macros (model boundary: macros);
-* ``workload: <built-in network>`` - :func:`imcbench.evaluate.evaluate` of that network on the system (model
+* ``workload: <built-in network>`` - :func:`imcbench.evaluation.evaluate` of that network on the system (model
   boundary: macros + the memories of the hardware file), at the case's ``act_bits`` / ``weight_bits``;
 * ``not_modeled: <reason>`` - counted and printed with the reason, never silently dropped.
 
@@ -92,7 +92,7 @@ def _peak(system, calib, compute_model: str, cell_family: str) -> dict[str, dict
 
 
 def _network(system, case: dict, m: dict) -> dict[str, dict[str, float]]:
-    from imcbench.evaluate import evaluate
+    from imcbench.evaluation import evaluate
     from imcbench.workload.zoo import builtin_network
 
     net = builtin_network(str(m["workload"]))

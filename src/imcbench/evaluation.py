@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import pandas as pd
 
@@ -179,20 +179,23 @@ def _sum_dicts(dicts) -> dict[str, float]:
     return total
 
 
+LayerCallback = Callable[[int, str], None]  # (layers mapped so far, name of the last one): progress display
+
+
 def evaluate(network: Network | str | Path, system: System | str | Path,
-             objective: Objective = "energy") -> NetworkResult:
+             objective: Objective = "energy", on_layer: LayerCallback | None = None) -> NetworkResult:
     """Map every layer of ``network`` on ``system`` with the best mapping for ``objective``.
 
     ``network`` may be a `Network`, a built-in name or an ONNX/YAML path; ``system`` a `System` or a
-    hardware file (imcbench or ZigZag format).
+    hardware file (imcbench or ZigZag format). ``on_layer`` is called after each layer (for progress).
     """
     if not isinstance(system, System):
         system = load_system(system)
-    return evaluate_many(network, [system], objective)[0]
+    return evaluate_many(network, [system], objective, on_layer)[0]
 
 
 def evaluate_many(network: Network | str | Path, systems: Sequence[System],
-                  objective: Objective = "energy") -> list[NetworkResult]:
+                  objective: Objective = "energy", on_layer: LayerCallback | None = None) -> list[NetworkResult]:
     """:func:`evaluate` for many systems at once, in their order.
 
     Systems that share a structure (same array geometry, memory sizes and mapping options; they may
@@ -211,7 +214,7 @@ def evaluate_many(network: Network | str | Path, systems: Sequence[System],
     for members in groups.values():
         group = [systems[i] for i in members]
         pricing = Pricing.of(group)
-        per_system = _map_network(network, pricing, objective)
+        per_system = _map_network(network, pricing, objective, on_layer)
         macros = peak(pricing.params(1))  # clock period and macro area of every system at once
         for s, (i, system, layers) in enumerate(zip(members, group, per_system)):
             area = {f"macro.{k}": float(v[s, 0]) for k, v in macros.area_mm2.items()} | system.memory_area_mm2()
@@ -219,7 +222,8 @@ def evaluate_many(network: Network | str | Path, systems: Sequence[System],
     return results
 
 
-def _map_network(network: Network, pricing: Pricing, objective: Objective) -> list[list[LayerMapping]]:
+def _map_network(network: Network, pricing: Pricing, objective: Objective,
+                 on_layer: LayerCallback | None = None) -> list[list[LayerMapping]]:
     """The mapped layers of ``network`` for each system of one structure group."""
     systems = pricing.systems
     homes = place_activations(network, systems[0])
@@ -231,6 +235,8 @@ def _map_network(network: Network, pricing: Pricing, objective: Objective) -> li
             mapped[key] = map_layer_many(layer, pricing, objective, homes[layer.name])
         for s, mapping in enumerate(mapped[key]):
             per_system[s].append(replace(mapping, layer=layer))
+        if on_layer is not None:
+            on_layer(len(per_system[0]), layer.name)
     return per_system
 
 
