@@ -16,6 +16,7 @@ from imcbench.errors import ImcbenchError
 from imcbench.hardware.config import MacroConfig, MemoryConfig, OptionsConfig, SystemConfig, TechnologyConfig
 from imcbench.hardware.config import build_system
 from imcbench.hardware.system import System
+from imcbench.macro.model import DEFAULT_DELAY_MODEL
 
 L2_KB = 256
 DRAM_MB = 100
@@ -27,7 +28,7 @@ def paper_system_config(kind: str, rows: int, *, cols: int | None = None, n_macr
                         input_bits: int = 8, weight_bits: int = 8, bits_per_cycle: int | None = None,
                         adc_bits: float | str = "paper", node_nm: float = 28.0, vdd: float = 0.9,
                         l2_kb: float = L2_KB, dram_pj_per_bit: float = DRAM_PJ_PER_BIT,
-                        cells_per_mult: int = 1, delay_model: str = "zigzag") -> SystemConfig:
+                        cells_per_mult: int = 1, delay_model: str = DEFAULT_DELAY_MODEL) -> SystemConfig:
     """The paper's system as a configuration (what the YAML in ``examples/`` spells out)."""
     cols = rows if cols is None else cols
     return SystemConfig(

@@ -25,6 +25,10 @@ from imcbench.tech import TECH_28NM, Technology
 
 DelayModel = Literal["zigzag", "paper"]
 DELAY_MODELS = ("zigzag", "paper")
+# The one default clock-period variant of every command and API: zigzag-dse >= 3.8, the maintained tool a
+# user can cross-check against (energy and area are identical in both; "paper" reproduces the paper's
+# Fig. 8 TOPS/mm2 and is a named option everywhere). model_reference part 3, section 5.4.
+DEFAULT_DELAY_MODEL: DelayModel = "zigzag"
 
 ENERGY_COMPONENTS = ("dac", "bitline", "multipliers", "adc", "adder_tree", "place_value", "accumulator",
                      "precharge")
@@ -50,7 +54,7 @@ class MacroParams:
     n_macros: np.ndarray = field(default_factory=lambda: np.array(1.0))  # NB
     cells_area_mm2: np.ndarray = field(default_factory=lambda: np.array(np.nan))  # per macro; NaN: CACTI
     tech: Technology = TECH_28NM
-    delay_model: DelayModel = "zigzag"
+    delay_model: DelayModel = DEFAULT_DELAY_MODEL
 
     def __post_init__(self) -> None:
         arrays = {f.name: np.asarray(getattr(self, f.name), dtype=float)
