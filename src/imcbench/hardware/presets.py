@@ -64,3 +64,14 @@ def preset(name: str) -> System | None:
     if rows < 8 or rows % 8:
         raise ImcbenchError(f"preset {name!r}: the size must be a multiple of 8 (e.g. paper-aimc-256)")
     return paper_system(match.group(1), rows)
+
+
+# Mapping spaces (SystemOptions settings) the study compares. "full" is imcbench's default space: diagonal
+# OX/FX mapping, groups of a depthwise layer packed side by side, liveness-based activation placement,
+# DIMC multipliers charged on the mapped rows (the paper's peak code). "zigzag" is zigzag-dse >= 3.8's
+# space and conventions (model_reference part 3, section 5.4), as `imcbench evaluate --zigzag-compatible`.
+FULL_MAPPING_SPACE = dict(diagonal_mapping=True, pack_groups=True, activation_placement="liveness",
+                          dimc_multipliers_full_array=False)
+ZIGZAG_COMPATIBLE = dict(diagonal_mapping=False, pack_groups=False, activation_placement="adjacent",
+                         dimc_multipliers_full_array=True)
+MAPPING_SPACES = {"full": FULL_MAPPING_SPACE, "zigzag": ZIGZAG_COMPATIBLE}

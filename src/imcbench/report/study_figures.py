@@ -153,3 +153,24 @@ def chips_figure(peak: pd.DataFrame, chips) -> FigureSpec:
     return FigureSpec("chips_landscape", "Modeled macros among published IMC chips (1-bit normalised)",
                       "TOPS/mm2 x Bx x Bw", "TOPS/W x Bx x Bw", series, x_log=True, y_log=True, height=540,
                       caption="Published values from the UIUC IMC benchmarking subset (chips_train.csv).")
+
+
+def mapping_space_figure(networks: pd.DataFrame, spaces) -> FigureSpec:
+    """Per network, the best AIMC macro's figure over the best DIMC macro's (above 1: AIMC wins) on TOPS/W
+    and TOPS/mm2, in each mapping space: where the bars of two spaces sit on both sides of 1, the
+    conclusion depends on the space."""
+    order = list(dict.fromkeys(networks.network))
+    series = []
+    colors = {"tops_per_w": ("#2ca02c", "#98df8a"), "tops_per_mm2": ("#9467bd", "#c5b0d5")}
+    for metric, label in (("tops_per_w", "TOPS/W"), ("tops_per_mm2", "TOPS/mm2")):
+        for i, space in enumerate(spaces):
+            sub = networks[networks.mapping_space == space]
+            best = sub.groupby(["network", "kind"])[metric].max().unstack("kind")
+            ratio = [float(best.loc[n, "aimc"] / best.loc[n, "dimc"]) if n in best.index else np.nan for n in order]
+            series.append(Series(f"{label}, {space} space", order, ratio, kind="bar",
+                                 color=colors[metric][i % 2]))
+    return FigureSpec("mapping_space_aimc_over_dimc", "Best AIMC over best DIMC per network, per mapping space",
+                      "network", "AIMC / DIMC (above 1: AIMC better)", series, y_log=True, width=900,
+                      caption="A network whose bars for one metric fall on both sides of 1 changes its AIMC-vs-"
+                              "DIMC conclusion with the mapping space (e.g. TOPS/mm2 of depthwise-heavy networks: "
+                              "imcbench packs depthwise groups side by side, ZigZag's space does not).")

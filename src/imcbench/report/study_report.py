@@ -24,7 +24,8 @@ from imcbench import study
 from imcbench.errors import ImcbenchError
 from imcbench.report import html
 from imcbench.report.figspec import FigureSpec, save_static
-from imcbench.report.study_figures import chips_figure, layer_type_figures, network_figures, peak_figures
+from imcbench.report.study_figures import (chips_figure, layer_type_figures, mapping_space_figure, network_figures,
+                                           peak_figures)
 
 OPTIONAL_SECTIONS = ("chips", "scaling", "validation", "accuracy", "hetero")
 REQUIRED_OUTPUTS = ("report.html", "peak.csv", "per_layer_type.csv", "per_network.csv", "findings.json")
@@ -34,38 +35,51 @@ REQUIRED_OUTPUTS = ("report.html", "peak.csv", "per_layer_type.csv", "per_networ
 class StudyResult:
     out_dir: Path
     wall_s: float
-    findings: list[study.Finding]
+    findings: list[study.Finding]  # every mapping space's findings (Finding.mapping_space says which)
     peak: pd.DataFrame
     layers: pd.DataFrame
     networks: pd.DataFrame
     figures: list[FigureSpec] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    finding_differences: pd.DataFrame = field(default_factory=pd.DataFrame)  # status per mapping space
+    network_conclusions: pd.DataFrame = field(default_factory=pd.DataFrame)  # per network, per mapping space
 
 
 def run_study(settings: study.StudySettings, out_dir: Path | str, *, extended: bool = True, force: bool = False,
               sections: tuple[str, ...] = OPTIONAL_SECTIONS, jobs: int = 2, digits: bool = False,
               progress: Callable[[str], None] = lambda message: None) -> StudyResult:
-    """Run every experiment and write the output folder (see the module docstring)."""
+    """Run every experiment and write the output folder (see the module docstring). ``progress`` receives
+    one line per stage and per figure group, prefixed with the elapsed time."""
     start = time.perf_counter()
+
+    def stage(message: str) -> None:
+        progress(f"[{time.perf_counter() - start:5.1f} s] {message}")
+
     out = _prepare(Path(out_dir), force)
-    progress("peak figures of the macros")
+    stage("peak figures of the macros")
     peak = study.peak_table(settings)
-    progress("representative layers")
+    stage(f"representative layers in {len(settings.mapping_spaces)} mapping space(s)")
     layers = study.layer_type_table(settings)
-    progress("networks")
+    networks_run = list(settings.networks) + (list(settings.extended_networks) if extended else [])
+    stage(f"networks: {len(networks_run)} networks x {2 * len(settings.sizes)} macros x "
+          f"{len(settings.mapping_spaces)} mapping space(s)")
     networks = study.network_table(run_network_points(settings, extended, out / "study.duckdb", force=force,
                                                       workers=jobs), settings)
-    found = study.findings(peak, layers, networks, settings)
-    _write_tables(out, peak, layers, networks, found)
-    progress("figures")
-    report_sections, skipped = _sections(settings, peak, layers, networks, found, sections, digits)
+    by_space = study.findings_by_space(peak, layers, networks, settings)
+    found = [f for fs in by_space.values() for f in fs]
+    differences = study.finding_differences(by_space)
+    conclusions = study.network_conclusions(networks, settings.mapping_spaces)
+    _write_tables(out, peak, layers, networks, found, differences, conclusions)
+    report_sections, skipped = _draw_sections(settings, peak, layers, networks, by_space, differences,
+                                              conclusions, sections, digits, out / "figures", jobs, stage)
     figures = [f for s in report_sections for f in s.figures]
-    _save_figures(figures, out / "figures", jobs)
     wall = time.perf_counter() - start
     intro = _intro(settings, wall, skipped)
+    stage(f"report.html ({len(figures)} interactive figures)")
     html.write(out / "report.html", "Analog or digital in-memory computing? The study, by imcbench",
                report_sections, intro)
-    return StudyResult(out, wall, found, peak, layers, networks, figures, skipped)
+    stage("done")
+    return StudyResult(out, wall, found, peak, layers, networks, figures, skipped, differences, conclusions)
 
 
 def run_network_points(settings: study.StudySettings, extended: bool, database: Path, *, force: bool = False,
@@ -81,16 +95,21 @@ def run_network_points(settings: study.StudySettings, extended: bool, database: 
     run_sweep(loaded, database, RunOptions(workers=workers, force=force))
     con, _ = open_results(database)
     try:
-        frame = con.execute(NETWORK_QUERY).df()
+        options = ", ".join(f"r.options_{o}" for o in study.FULL_OPTIONS)
+        frame = con.execute(NETWORK_QUERY.format(options=options)).df()
     finally:
         con.close()
     frame["cols"] = frame["rows"]
+    option_columns = [f"options_{o}" for o in study.FULL_OPTIONS]
+    frame["mapping_space"] = [study.mapping_space_of(dict(zip(study.FULL_OPTIONS, values)))
+                              for values in frame[option_columns].itertuples(index=False)]
+    frame = frame.drop(columns=option_columns)
     frame = frame.rename(columns={f"energy_{g}_pj": f"energy_pj.{g}" for g in study.ENERGY_GROUPS})
     return frame.to_dict("records")
 
 
 NETWORK_QUERY = """
-SELECT r.network, r.kind, r.rows, r.macs, r.energy_pj, r.latency_ns, r.area_mm2, r.tops, r.tops_per_w,
+SELECT r.network, r.kind, r.rows, {options}, r.macs, r.energy_pj, r.latency_ns, r.area_mm2, r.tops, r.tops_per_w,
        r.tops_per_mm2, r.energy_macro_pj, r.energy_weights_pj, r.energy_inputs_pj, r.energy_outputs_pj,
        coalesce(a.energy, 0) AS attention_energy_pj, coalesce(a.weights, 0) AS attention_weight_write_pj
 FROM results r
@@ -112,14 +131,16 @@ def _prepare(out: Path, force: bool) -> Path:
     return out
 
 
-def _write_tables(out: Path, peak, layers, networks, found) -> None:
+def _write_tables(out: Path, peak, layers, networks, found, differences, conclusions) -> None:
     first = {"peak": ["kind", "rows", "cols", "tops_per_w", "tops_per_mm2"],
-             "per_layer_type": ["layer_type", "kind", "rows", "cols", "tops_per_w", "tops_per_mm2"],
-             "per_network": ["network", "kind", "rows", "cols", "tops_per_w", "tops_per_mm2"]}
+             "per_layer_type": ["mapping_space", "layer_type", "kind", "rows", "cols", "tops_per_w", "tops_per_mm2"],
+             "per_network": ["mapping_space", "network", "kind", "rows", "cols", "tops_per_w", "tops_per_mm2"]}
     for name, frame in (("peak", peak), ("per_layer_type", layers), ("per_network", networks)):
         ordered = frame[first[name] + [c for c in frame.columns if c not in first[name]]]
         _atomic_csv(ordered, out / f"{name}.csv")
         _atomic_csv(ordered, out / "tables" / f"{name}.csv")
+    for name, frame in (("findings_by_mapping_space", differences), ("networks_by_mapping_space", conclusions)):
+        _atomic_csv(frame, out / "tables" / f"{name}.csv")
     text = json.dumps([f.to_dict() for f in found], indent=2, default=_json_default)
     tmp = out / "findings.json.tmp"
     tmp.write_text(text)
@@ -140,16 +161,54 @@ def _json_default(value):
     return str(value)
 
 
-def _save_figures(figures: list[FigureSpec], folder: Path, jobs: int) -> None:
-    if jobs <= 1 or len(figures) < 4:
+def _draw_sections(settings, peak, layers, networks, by_space, differences, conclusions, wanted, digits,
+                   folder: Path, jobs: int, stage) -> tuple[list[html.Section], dict[str, str]]:
+    """Build each report section and draw its static figures, one stage line per section (figure group)."""
+    builders = [lambda: _findings_section(by_space), lambda: _peak_section(peak),
+                lambda: _layer_section(layers, settings), lambda: _network_section(networks, settings),
+                lambda: _mapping_space_section(networks, differences, conclusions, settings)]
+    optional = {"chips": lambda: _chips_section(peak), "scaling": _scaling_section,
+                "validation": _validation_section, "accuracy": lambda: _accuracy_section(networks, digits),
+                "hetero": _hetero_section}
+    builders += [(name, optional[name]) for name in wanted]
+    sections: list[html.Section] = []
+    skipped: dict[str, str] = {}
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    try:
+        for entry in builders:
+            name, build = entry if isinstance(entry, tuple) else (None, entry)
+            began = time.perf_counter()
+            try:
+                section = build()
+            except (ImportError, ImcbenchError) as exc:  # missing data (../shared) or feature not installed
+                if name is None:
+                    raise
+                skipped[name] = str(exc).splitlines()[0]
+                stage(f"figures: section {name} left out ({skipped[name]})")
+                continue
+            _save_figures(section.figures, folder, pool)
+            sections.append(section)
+            if section.figures:
+                stage(f"figures: {section.title}: {len(section.figures)} drawn in "
+                      f"{time.perf_counter() - began:.1f} s")
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return sections, skipped
+
+
+def _save_figures(figures: list[FigureSpec], folder: Path, pool: ProcessPoolExecutor | None) -> None:
+    if pool is None or len(figures) < 2:
         for spec in figures:
             save_static(spec, folder)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(save_static, figures, [folder] * len(figures)))
+    list(pool.map(save_static, figures, [folder] * len(figures)))
 
 
 # --- report text ---------------------------------------------------------------------------------
+MAPPING_SPACE_LABELS = {"full": "imcbench's full mapping space", "zigzag": "ZigZag's mapping space"}
+
+
 def _intro(settings: study.StudySettings, wall: float, skipped: dict[str, str]) -> str:
     rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>"
                    for k, v in settings.to_dict().items())
@@ -163,30 +222,26 @@ def _intro(settings: study.StudySettings, wall: float, skipped: dict[str, str]) 
             + (f"<p class='note'>Sections left out:</p><ul>{notes}</ul>" if notes else ""))
 
 
-def _sections(settings, peak, layers, networks, found, wanted, digits) -> tuple[list[html.Section], dict[str, str]]:
-    sections = [_findings_section(found), _peak_section(peak), _layer_section(layers),
-                _network_section(networks)]
-    skipped: dict[str, str] = {}
-    builders = {"chips": lambda: _chips_section(peak), "scaling": _scaling_section,
-                "validation": _validation_section, "accuracy": lambda: _accuracy_section(networks, digits),
-                "hetero": _hetero_section}
-    for name in wanted:
-        try:
-            sections.append(builders[name]())
-        except (ImportError, ImcbenchError) as exc:  # missing data (../shared) or feature not installed
-            skipped[name] = str(exc).splitlines()[0]
-    return sections, skipped
-
-
-def _findings_section(found: list[study.Finding]) -> html.Section:
+def _findings_section(by_space: dict[str, list[study.Finding]]) -> html.Section:
+    """Each finding once: the paper's claim, the test, and the status and agreement in every mapping space."""
     items = []
-    for f in found:
-        css = "holds" if f.holds else "fails"
-        verdict = "holds" if f.holds else "does not hold"
-        agree = "agrees with the paper" if f.agrees_with_paper else "<b>disagrees with the paper</b>"
-        items.append(f"<div class='finding'><span class='{css}'>{verdict}</span> &mdash; "
-                     f"{html.escape(f.statement)}. <i>Paper:</i> {html.escape(f.paper)} ({agree}).</div>")
-    return html.Section("Findings", items)
+    first = next(iter(by_space.values()))
+    for finding in first:
+        verdicts = []
+        for space, found in by_space.items():
+            f = next((g for g in found if g.key == finding.key), None)
+            if f is None:
+                continue
+            css = "holds" if f.holds else "fails" if f.status == study.FAILS else "other"
+            verdicts.append(f"{html.escape(MAPPING_SPACE_LABELS.get(space, space))}: <span class='{css}'>"
+                            f"{html.escape(f.status)}</span> ({html.escape(f.agreement)})")
+        claim = study.PAPER_CLAIMS.get(finding.key)
+        paper = (f" <i>Paper:</i> {html.escape(claim.text)} ({html.escape(claim.source)}). <i>Test:</i> "
+                 f"{html.escape(claim.test)}." if claim else " <i>Beyond the paper.</i>")
+        items.append(f"<div class='finding'><b>{html.escape(finding.statement)}</b>.{paper}<br>"
+                     + "; ".join(verdicts) + "</div>")
+    return html.Section("Findings", [f"Every status is computed from this run's numbers; two figures within "
+                                     f"{study.TIE_RELATIVE:.0%} of each other are a tie, not a win."] + items)
 
 
 def _peak_section(peak: pd.DataFrame) -> html.Section:
@@ -203,9 +258,10 @@ def _peak_section(peak: pd.DataFrame) -> html.Section:
         peak_figures(peak), [("Peak figures next to the paper's (Fig. 7/8)", compare)])
 
 
-def _layer_section(layers: pd.DataFrame) -> html.Section:
-    table = layers[["layer_type", "kind", "rows", "tops_per_w", "macro_tops_per_w", "tops_per_mm2",
+def _layer_section(layers: pd.DataFrame, settings: study.StudySettings) -> html.Section:
+    table = layers[["mapping_space", "layer_type", "kind", "rows", "tops_per_w", "macro_tops_per_w", "tops_per_mm2",
                     "spatial_utilization", "mapping"]]
+    first = settings.mapping_spaces[0]
     return html.Section(
         "2. Layer types",
         ["One representative layer per type from the MLPerf Tiny networks, its activations in the L2 as "
@@ -213,20 +269,41 @@ def _layer_section(layers: pd.DataFrame) -> html.Section:
          "DRAM and the input/output traffic. Large AIMC macros win on the conv and the 128-channel pointwise "
          "layer because they fill many rows; on a 3x3 depthwise layer (9 rows per channel) small DIMC macros "
          "win. A pointwise layer with only 64 input channels (DS-CNN) cannot fill large AIMC macros: there "
-         "AIMC peaks at 64 rows and DIMC wins."],
-        layer_type_figures(layers), [("Representative layers on every macro", table)])
+         f"AIMC peaks at 64 rows and DIMC wins. Figures: {MAPPING_SPACE_LABELS[first]}; the table has every "
+         "mapping space."],
+        layer_type_figures(layers[layers.mapping_space == first]), [("Representative layers on every macro", table)])
 
 
-def _network_section(networks: pd.DataFrame) -> html.Section:
-    table = networks[["network", "kind", "rows", "tops_per_w", "tops_per_mm2", "tops", "energy_pj",
+def _network_section(networks: pd.DataFrame, settings: study.StudySettings) -> html.Section:
+    first = settings.mapping_spaces[0]
+    table = networks[["mapping_space", "network", "kind", "rows", "tops_per_w", "tops_per_mm2", "tops", "energy_pj",
                       "latency_ns"]]
     return html.Section(
         "3. Networks",
         ["MLPerf Tiny (ResNet-8, DS-CNN, MobileNetV1-0.25, Deep AutoEncoder) and their geometric mean, then "
          "beyond the paper: MobileNetV2, ResNet-18 and BERT-tiny. Batch 1: each weight is loaded from DRAM "
          "once per inference, which is why the fully connected Deep AutoEncoder stays at ~0.07 TOPS/W on "
-         "every macro."],
-        network_figures(networks), [("All network design points", table)])
+         f"every macro. Figures: {MAPPING_SPACE_LABELS[first]}; the table has every mapping space."],
+        network_figures(networks[networks.mapping_space == first]), [("All network design points", table)])
+
+
+def _mapping_space_section(networks: pd.DataFrame, differences: pd.DataFrame, conclusions: pd.DataFrame,
+                           settings: study.StudySettings) -> html.Section:
+    from imcbench.hardware.presets import MAPPING_SPACES
+
+    spaces = "; ".join(f"<b>{html.escape(MAPPING_SPACE_LABELS.get(name, name))}</b>: "
+                       + ", ".join(f"{k} = {v}" for k, v in options.items())
+                       for name, options in MAPPING_SPACES.items() if name in settings.mapping_spaces)
+    changed = int(conclusions.differs.sum()) if len(conclusions) else 0
+    figures = [mapping_space_figure(networks, settings.mapping_spaces)] if len(settings.mapping_spaces) > 1 else []
+    return html.Section(
+        "3b. Which conclusions depend on the mapping space",
+        [f"The layer and network experiments ran in each mapping space: {spaces}. ZigZag's space is the "
+         "paper's framework as released (zigzag-dse 3.8+, <code>imcbench evaluate --zigzag-compatible</code>). "
+         f"{changed} of {len(conclusions)} per-network conclusions differ between the spaces (column "
+         f"'differs'); ties are within {study.TIE_RELATIVE:.0%}."],
+        figures, [("Status of each finding per mapping space", differences),
+                  ("Per-network conclusions per mapping space", conclusions)])
 
 
 def _chips_section(peak: pd.DataFrame) -> html.Section:
