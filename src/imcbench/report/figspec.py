@@ -7,11 +7,13 @@ therefore defined once and looks the same in the browser and in a paper.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Sequence
 
 LEGEND_INSIDE_MAX = 8  # more legend entries than this are drawn outside the plot area
+LOG_TICKS_125_MAX_DECADES = 3  # log axes spanning at most this many decades get 1-2-5 ticks, wider ones 1 per decade
 PALETTE = {"aimc": "#d62728", "dimc": "#1f77b4", "digital": "#7f7f7f", "model": "#2ca02c"}
 _CYCLE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
           "#bcbd22", "#17becf"]
@@ -86,10 +88,44 @@ def to_plotly(spec: FigureSpec):
                       margin=dict(l=60, r=20, t=60, b=55))
     fig.update_xaxes(title_text=spec.x_label, type="log" if spec.x_log else None)
     fig.update_yaxes(title_text=spec.y_label, type="log" if spec.y_log else None)
+    for axis, is_log, update in (("x", spec.x_log, fig.update_xaxes), ("y", spec.y_log, fig.update_yaxes)):
+        values = _axis_values(spec, axis) if is_log else []
+        if values:  # explicit ticks: plotly's default log labels are bare digits ("5" standing for 0.005)
+            ticks, labels = log_ticks(values)
+            update(tickmode="array", tickvals=ticks, ticktext=labels)
     rows = _segment_rows(spec)
     if rows:  # first row on top, as in a Gantt chart
         fig.update_yaxes(categoryorder="array", categoryarray=rows[::-1])
     return fig
+
+
+def log_ticks(values) -> tuple[list[float], list[str]]:
+    """Tick positions and their plain-number labels ('0.005', '30') for a log axis covering ``values``:
+    1 to 9 within one decade, 1, 2 and 5 per decade over at most :data:`LOG_TICKS_125_MAX_DECADES`
+    decades, else one per decade."""
+    import math
+
+    positive = [float(v) for v in values if v is not None and math.isfinite(float(v)) and float(v) > 0]
+    if not positive:
+        return [], []
+    low, high = math.floor(math.log10(min(positive))), math.ceil(math.log10(max(positive)))
+    decades = high - low
+    steps = tuple(range(1, 10)) if decades <= 1 else (1, 2, 5) if decades <= LOG_TICKS_125_MAX_DECADES else (1,)
+    ticks = [float(f"{m}e{e}") for e in range(low, high + 1) for m in steps]
+    return ticks, [f"{t:g}" for t in ticks]
+
+
+def _axis_values(spec: FigureSpec, axis: str) -> list:
+    """The numbers drawn along ``axis`` ('x' or 'y'): data of every series (not bar categories), guides."""
+    values: list = []
+    for s in spec.series:
+        if axis == "y" and s.kind != "segments":
+            values += list(s.y)
+        elif axis == "x" and s.kind not in ("bar",):
+            values += list(s.x) + (list(s.x_end) if s.x_end is not None else [])
+    for x, y, _ in spec.ref_lines:
+        values += list(x if axis == "x" else y)
+    return [v for v in values if isinstance(v, numbers.Real) and not isinstance(v, bool)]
 
 
 def _segment_rows(spec: FigureSpec) -> list:
