@@ -433,11 +433,13 @@ def best_macros(sub: pd.DataFrame, metric: str) -> list[str]:
 
 
 def describe_best(macros: list[str]) -> str:
-    """'aimc 512', 'aimc 128 = dimc 128 (tie)' or '12 macros tie'."""
+    """'aimc 512', 'aimc 128 = dimc 128 (tie)' (tied macros in kind and size order: the same tie reads the
+    same whatever the order of its figures) or '12 macros tie'."""
     if len(macros) == 1:
         return macros[0]
     if len(macros) <= 3:
-        return " = ".join(macros) + " (tie)"
+        ordered = sorted(macros, key=lambda m: (m.split()[0], int(m.split()[1])))
+        return " = ".join(ordered) + " (tie)"
     return f"{len(macros)} macros tie (within {TIE_RELATIVE:.0%})"
 
 

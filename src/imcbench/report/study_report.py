@@ -253,8 +253,8 @@ def _peak_section(peak: pd.DataFrame) -> html.Section:
         "1. Peak performance vs macro size",
         ["Macro-level and system-level (registers + L2) peak figures at full utilisation. Energy and area "
          "match the paper exactly; TOPS/mm2 differs by the clock-period variant (imcbench uses zigzag-dse "
-         "3.8+'s shorter accumulator path by default; <code>imcbench macro --delay-model paper</code> gives "
-         "the paper's)."],
+         "3.8+'s shorter accumulator path by default, in every command; <code>imcbench macro|peak "
+         "--delay-model paper</code> gives the paper's)."],
         peak_figures(peak), [("Peak figures next to the paper's (Fig. 7/8)", compare)])
 
 
