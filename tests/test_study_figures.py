@@ -21,7 +21,7 @@ def test_log_axes_have_explicit_plain_number_ticks(low, high):
         # every label is the number it marks (no bare "5" standing for 0.005 or "3" for 30)
         assert [float(label) for label in labels] == pytest.approx(ticks)
         visible = [t for t in ticks if low <= t <= high]
-        assert len(visible) >= 2  # at least two labelled ticks inside the data
+        assert len(visible) >= 3  # at least three labelled ticks inside the data
         assert min(ticks) <= low and max(ticks) >= high
 
 
@@ -30,6 +30,8 @@ def test_log_ticks_thin_out_over_many_decades():
     assert ticks == pytest.approx([10.0 ** e for e in range(-4, 5)])
     ticks, _ = log_ticks([0.012, 0.09])  # within one decade: 1 to 9
     assert 0.02 in ticks and 0.05 in ticks and 0.03 in ticks
+    ticks, _ = log_ticks([0.3, 2.0])  # 1-2-5 leaves only 0.5, 1 and 2 inside: enough
+    assert [t for t in ticks if 0.3 <= t <= 2.0] == pytest.approx([0.5, 1, 2])
 
 
 def test_linear_axes_keep_automatic_ticks():
