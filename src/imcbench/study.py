@@ -250,27 +250,28 @@ class PaperClaim:
 
 PAPER_CLAIMS = {
     "dimc_density": PaperClaim(
-        "DIMC generally has a higher computational density (TOPS/mm2) than AIMC", "abstract; Fig. 8 (every size)",
+        "DIMC generally has a higher computational density (TOPS/mm2) than AIMC",
+        "abstract; Fig. 8, DIMC denser at every size (model_reference part 2, 4.2)",
         "DIMC's TOPS/mm2 above AIMC's at every macro size: macro peak, and the geometric mean of the paper's "
         "networks"),
     "aimc_large_conv_pw": PaperClaim(
         "AIMC with large macros can be more energy-efficient than DIMC on convolutional and pointwise layers, "
-        "which exploit high spatial unrolling", "abstract; Fig. 9",
+        "which exploit high spatial unrolling", "abstract",
         "best AIMC TOPS/W at >= 256 rows above the best DIMC TOPS/W at any size, on the conv and the pointwise "
         "layer, at macro level (array and periphery) and system level (with weight, input, output traffic)"),
     "dimc_small_depthwise": PaperClaim(
         "DIMC with small macros beats AIMC on depthwise layers, which offer little spatial unrolling inside a "
-        "macro", "abstract; Fig. 9",
+        "macro", "abstract",
         "best DIMC TOPS/W at <= 128 rows above the best AIMC TOPS/W at any size on the depthwise layer, at macro "
         "and system level"),
     "energy_dominance": PaperClaim(
         "at system level the memory accesses, above all the weights loaded from DRAM, dominate the energy",
-        "section V (system-level results)",
+        "attributed to the paper's system-level results by earlier versions of this study; not in its abstract",
         "at each network's most energy-efficient macro, the weights are the largest of the energy parts "
         "(macro, weights, inputs, outputs)"),
     "best_macro_size": PaperClaim(
         "no single macro is best for every network: the best IMC design depends on the workload "
-        "(workload-hardware co-design)", "abstract and conclusion",
+        "(workload-hardware co-design)", "the paper's overview: workload-hardware co-design insight",
         "no macro is the most energy-efficient (within the tie margin) on every network"),
 }
 
