@@ -5,8 +5,12 @@ Output folder layout::
     report.html                        the self-contained report (interactive figures, tables, findings)
     peak.csv, per_layer_type.csv, per_network.csv, findings.json
     figures/<key>.png, figures/<key>.svg
-    tables/<name>.csv                  every table of the report
-    study.duckdb                       the network design points (resumable; see imcbench.dse)
+    tables/<name>.csv                  every table of the report, with findings_by_mapping_space.csv and
+                                       networks_by_mapping_space.csv (what changes between the mapping spaces)
+    study.duckdb                       the network design points of every mapping space (resumable; see
+                                       imcbench.dse; the space is stored as its options_* columns)
+
+Stage lines (with the elapsed time) go to ``progress``: the CLI prints them on stderr.
 """
 
 from __future__ import annotations
