@@ -33,7 +33,8 @@ def study_command(
                                              help="also find the best AIMC macro keeping every layer >= this SQNR (dB)"),
     mapping_spaces: str = typer.Option(",".join(DEFAULT_MAPPING_SPACES), "--mapping-spaces",
                                        help="mapping spaces to run side by side: full (imcbench's), zigzag "
-                                            "(as --zigzag-compatible)"),
+                                            "(ZigZag's space and costs, as evaluate --zigzag-compatible), "
+                                            "zigzag_mapping (ZigZag's space, imcbench's costs)"),
     digits: bool = typer.Option(False, "--digits", help="add the digits-accuracy figures (about 10 s more)"),
     jobs: int = typer.Option(2, "--jobs", help="processes drawing the PNG/SVG figures"),
     force: bool = typer.Option(False, "--force", help="overwrite a study already in --out"),
@@ -51,7 +52,7 @@ def study_command(
     if not settings.networks:
         raise ImcbenchError("--networks: give at least one network")
     # stage lines go to stderr, so that --json keeps stdout one JSON document
-    progress = lambda message: err_console.print(f"[dim]{message}[/]", highlight=False)  # noqa: E731
+    progress = lambda message: err_console.print(f"[dim]{message}[/]", highlight=False, soft_wrap=True)  # noqa: E731
     result = run_study(settings, out, extended=bool(settings.extended_networks), force=force, jobs=jobs,
                        digits=digits, progress=progress)
     if as_json:

@@ -74,4 +74,7 @@ FULL_MAPPING_SPACE = dict(diagonal_mapping=True, pack_groups=True, activation_pl
                           dimc_multipliers_full_array=False)
 ZIGZAG_COMPATIBLE = dict(diagonal_mapping=False, pack_groups=False, activation_placement="adjacent",
                          dimc_multipliers_full_array=True)
-MAPPING_SPACES = {"full": FULL_MAPPING_SPACE, "zigzag": ZIGZAG_COMPATIBLE}
+# ZigZag's mapping space with imcbench's costs: separates what the space changes from what ZigZag's
+# convention of charging DIMC multipliers on the full array changes
+ZIGZAG_MAPPING_ONLY = dict(ZIGZAG_COMPATIBLE, dimc_multipliers_full_array=False)
+MAPPING_SPACES = {"full": FULL_MAPPING_SPACE, "zigzag": ZIGZAG_COMPATIBLE, "zigzag_mapping": ZIGZAG_MAPPING_ONLY}

@@ -164,14 +164,14 @@ def mapping_space_figure(networks: pd.DataFrame, spaces) -> FigureSpec:
     conclusion depends on the space."""
     order = list(dict.fromkeys(networks.network))
     series = []
-    colors = {"tops_per_w": ("#2ca02c", "#98df8a"), "tops_per_mm2": ("#9467bd", "#c5b0d5")}
+    colors = {"tops_per_w": ("#2ca02c", "#98df8a", "#1b5e20"), "tops_per_mm2": ("#9467bd", "#c5b0d5", "#4a2373")}
     for metric, label in (("tops_per_w", "TOPS/W"), ("tops_per_mm2", "TOPS/mm2")):
         for i, space in enumerate(spaces):
             sub = networks[networks.mapping_space == space]
             best = sub.groupby(["network", "kind"])[metric].max().unstack("kind")
             ratio = [float(best.loc[n, "aimc"] / best.loc[n, "dimc"]) if n in best.index else np.nan for n in order]
             series.append(Series(f"{label}, {space} space", order, ratio, kind="bar",
-                                 color=colors[metric][i % 2]))
+                                 color=colors[metric][i % len(colors[metric])]))
     return FigureSpec("mapping_space_aimc_over_dimc", "Best AIMC over best DIMC per network, per mapping space",
                       "network", "AIMC / DIMC (above 1: AIMC better)", series, y_log=True, width=900,
                       caption="A network whose bars for one metric fall on both sides of 1 changes its AIMC-vs-"
