@@ -141,8 +141,8 @@ def test_study_json_is_clean_and_stages_go_to_stderr(cli, tmp_path):
               "--json", timeout=600)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)  # stdout is one JSON document
-    assert data["mapping_spaces"] == ["full", "zigzag"]  # the default: imcbench's space beside ZigZag's
-    assert {f["mapping_space"] for f in data["findings"]} == {"full", "zigzag"}
+    assert data["mapping_spaces"] == ["full", "zigzag", "zigzag_mapping"]  # the default: all side by side
+    assert {f["mapping_space"] for f in data["findings"]} == {"full", "zigzag", "zigzag_mapping"}
     assert {"findings", "networks"} <= set(data["mapping_space_differences"])
     stages = [line for line in out.stderr.splitlines() if line.startswith("[") and " s] " in line]
     assert any("networks" in line for line in stages)

@@ -73,14 +73,11 @@ def _names(text: str) -> tuple[str, ...]:
 def _print_findings(result) -> None:
     spaces = list(dict.fromkeys(f.mapping_space for f in result.findings))
     table = Table(title="Findings (this run's numbers; ties within 2% are ties)", show_lines=True)
-    table.add_column("finding")
-    for space in spaces:
-        table.add_column(f"{space} mapping space")
+    table.add_column(f"finding (numbers of the {spaces[0]} mapping space)")
+    table.add_column("status per mapping space", min_width=30)
     for key in dict.fromkeys(f.key for f in result.findings):
-        per_space = {f.mapping_space: f for f in result.findings if f.key == key}
-        first = per_space[spaces[0]]
-        table.add_row(first.statement + _key_numbers(first),
-                      *[_verdict(per_space[s]) if s in per_space else "" for s in spaces])
+        per_space = [f for f in result.findings if f.key == key]
+        table.add_row(per_space[0].statement + _key_numbers(per_space[0]), _verdicts(per_space))
     console.print(table)
     conclusions = result.network_conclusions
     if len(spaces) > 1 and len(conclusions):
@@ -103,9 +100,15 @@ def _print_findings(result) -> None:
                   f"of minutes each). Report: {result.out_dir / 'report.html'}")
 
 
-def _verdict(finding) -> str:
-    color = "green" if finding.holds else "red" if finding.status == "does not hold" else "yellow"
-    return f"[{color}]{finding.status}[/]\n{finding.agreement}"
+def _verdicts(per_space) -> str:
+    """One line per mapping space, or one line when every space reaches the same status."""
+    def verdict(finding) -> str:
+        color = "green" if finding.holds else "red" if finding.status == "does not hold" else "yellow"
+        return f"[{color}]{finding.status}[/] ({finding.agreement})"
+
+    if len({f.status for f in per_space}) == 1:
+        return verdict(per_space[0]) + ("\nin every mapping space" if len(per_space) > 1 else "")
+    return "\n".join(f"{f.mapping_space}: {verdict(f)}" for f in per_space)
 
 
 def _key_numbers(finding) -> str:

@@ -246,8 +246,10 @@ def _findings_section(by_space: dict[str, list[study.Finding]]) -> html.Section:
                  f"{html.escape(claim.test)}." if claim else " <i>Beyond the paper.</i>")
         items.append(f"<div class='finding'><b>{html.escape(finding.statement)}</b>.{paper}<br>"
                      + "; ".join(verdicts) + "</div>")
+    first_space = MAPPING_SPACE_LABELS.get(first[0].mapping_space, first[0].mapping_space) if first else ""
     return html.Section("Findings", [f"Every status is computed from this run's numbers; two figures within "
-                                     f"{study.TIE_RELATIVE:.0%} of each other are a tie, not a win."] + items)
+                                     f"{study.TIE_RELATIVE:.0%} of each other are a tie, not a win. Numbers in "
+                                     f"the statements: {html.escape(first_space)}."] + items)
 
 
 def _peak_section(peak: pd.DataFrame) -> html.Section:
