@@ -145,5 +145,5 @@ def test_study_json_is_clean_and_stages_go_to_stderr(cli, tmp_path):
     assert {f["mapping_space"] for f in data["findings"]} == {"full", "zigzag", "zigzag_mapping"}
     assert {"findings", "networks"} <= set(data["mapping_space_differences"])
     stages = [line for line in out.stderr.splitlines() if line.startswith("[") and " s] " in line]
-    assert any("networks" in line for line in stages)
+    assert any("networks: 6 of 6 evaluations" in line for line in stages)  # 3 spaces x 2 kinds x 1 size
     assert sum("figures: " in line for line in stages) >= 5  # one line per figure group

@@ -25,6 +25,7 @@ from typing import Callable
 import pandas as pd
 
 from imcbench import study
+from imcbench.dse.runner import Progress
 from imcbench.errors import ImcbenchError
 from imcbench.report import html
 from imcbench.report.figspec import FigureSpec, save_static
@@ -68,7 +69,7 @@ def run_study(settings: study.StudySettings, out_dir: Path | str, *, extended: b
     stage(f"networks: {len(networks_run)} networks x {2 * len(settings.sizes)} macros x "
           f"{len(settings.mapping_spaces)} mapping space(s)")
     networks = study.network_table(run_network_points(settings, extended, out / "study.duckdb", force=force,
-                                                      workers=jobs), settings)
+                                                      workers=jobs, stage=stage), settings)
     by_space = study.findings_by_space(peak, layers, networks, settings)
     found = [f for fs in by_space.values() for f in fs]
     differences = study.finding_differences(by_space)
@@ -87,16 +88,18 @@ def run_study(settings: study.StudySettings, out_dir: Path | str, *, extended: b
 
 
 def run_network_points(settings: study.StudySettings, extended: bool, database: Path, *, force: bool = False,
-                       workers: int | None = None) -> list[dict]:
+                       workers: int | None = None, stage: Callable[[str], None] | None = None) -> list[dict]:
     """Evaluate every (network, kind, size) point through the sweep engine into ``database`` (DuckDB):
     an interrupted study resumes where it stopped. Returns one dict per point with the totals, the
-    energy groups and the attention layers' energy and weight writing."""
+    energy groups and the attention layers' energy and weight writing. ``stage`` receives a progress line
+    at most every :data:`NETWORK_PROGRESS_INTERVAL_S`."""
     from imcbench.dse.runner import RunOptions, run_sweep
     from imcbench.dse.spec import resolve_spec
     from imcbench.dse.store import open_results
 
     loaded = resolve_spec(study.sweep_spec(settings, extended), source="imcbench study")
-    run_sweep(loaded, database, RunOptions(workers=workers, force=force))
+    run_sweep(loaded, database, RunOptions(workers=workers, force=force),
+              _NetworkProgress(stage) if stage is not None else None)
     con, _ = open_results(database)
     try:
         options = ", ".join(f"r.options_{o}" for o in study.FULL_OPTIONS)
@@ -110,6 +113,23 @@ def run_network_points(settings: study.StudySettings, extended: bool, database: 
     frame = frame.drop(columns=option_columns)
     frame = frame.rename(columns={f"energy_{g}_pj": f"energy_pj.{g}" for g in study.ENERGY_GROUPS})
     return frame.to_dict("records")
+
+
+NETWORK_PROGRESS_INTERVAL_S = 5.0  # s, between two progress lines of the network experiment
+
+
+class _NetworkProgress(Progress):
+    """Stage lines while the network points run: evaluations done of the total, now and then."""
+
+    def __init__(self, stage: Callable[[str], None]):
+        super().__init__()
+        self.stage, self.last = stage, time.perf_counter()
+
+    def show(self, output) -> None:
+        now = time.perf_counter()
+        if output is not None and (now - self.last >= NETWORK_PROGRESS_INTERVAL_S or self.done == self.total):
+            self.last = now
+            self.stage(f"networks: {self.done} of {self.total} evaluations")
 
 
 NETWORK_QUERY = """
