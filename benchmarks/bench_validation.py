@@ -353,7 +353,7 @@ def write_figures(chips, data: cal.FitData, cv: cal.CrossValidation, folder: str
     frame = cal.cross_validated_frame(chips, data, cv)
     Path(folder).mkdir(parents=True, exist_ok=True)
     frame.to_csv(Path(folder) / "cv_rows.csv", index=False)
-    for spec in validation_figures(frame, model_label="leave-one-chip-out"):
+    for spec in validation_figures(frame, model_label="leave-one-chip-out", sample="held-out"):
         for file in save_static(spec, folder):
             print(f"wrote {file}")
 

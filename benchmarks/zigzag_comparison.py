@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from imcbench.cli.evaluate_cmd import ZIGZAG_COMPATIBLE
+from imcbench.hardware.presets import ZIGZAG_COMPATIBLE
 from imcbench.evaluation import evaluate
 from imcbench.hardware import load_system
 

@@ -50,3 +50,14 @@ def test_macro_bad_inputs(cli, args, message):
     assert out.returncode == 2
     assert message in out.stderr
     assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("delay_args, tclk", [((), 16.1358), (("--delay-model", "paper"), 16.82412)])
+def test_macro_and_peak_print_the_same_clock(cli, delay_args, tclk):
+    """One default delay model: `macro` and `peak` agree on the same 256-row AIMC macro, and both take the
+    other variant as a named option (clock periods: model_reference part 3, section 5.4)."""
+    macro = cli("macro", "aimc", "--rows", "256", "--cols", "256", *delay_args, "--json").json()
+    peak = cli("peak", "--sizes", "256", *delay_args, "--json").json()
+    aimc = [m for m in peak["macros"] if m["kind"] == "aimc"][0]
+    assert macro["tclk_ns"] == pytest.approx(tclk, rel=1e-5)
+    assert aimc["tclk_ns"] == pytest.approx(macro["tclk_ns"], rel=1e-12)

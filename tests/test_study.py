@@ -20,7 +20,8 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 
 @pytest.fixture(scope="module")
 def paper_study(tmp_path_factory):
-    settings = StudySettings(extended_networks=())
+    """The paper's study in imcbench's full mapping space (the other space: test_study_spaces.py)."""
+    settings = StudySettings(extended_networks=(), mapping_spaces=("full",))
     peak = peak_table(settings)
     layers = layer_type_table(settings)
     database = tmp_path_factory.mktemp("paper") / "study.duckdb"
@@ -66,11 +67,14 @@ def test_depthwise_prefers_small_dimc(paper_study):
     assert dw.idxmax() == 32  # the adder tree of a small macro wastes the least on 9-row channels
 
 
+SMALL = StudySettings(networks=("resnet8", "ds_cnn"), extended_networks=("bert_tiny",), sizes=(32, 256),
+                      mapping_spaces=("full",))
+
+
 @pytest.fixture(scope="module")
 def small_study(tmp_path_factory):
     out = tmp_path_factory.mktemp("study")
-    settings = StudySettings(networks=("resnet8", "ds_cnn"), extended_networks=("bert_tiny",), sizes=(32, 256))
-    result = run_study(settings, out, sections=("chips",), jobs=1, force=True)
+    result = run_study(SMALL, out, sections=("chips",), jobs=1, force=True)
     return result
 
 
@@ -120,8 +124,7 @@ def test_report_renders_in_headless_chromium(small_study, tmp_path):
 def test_network_points_live_in_a_resumable_database(small_study):
     database = small_study.out_dir / "study.duckdb"
     assert database.is_file()
-    settings = StudySettings(networks=("resnet8", "ds_cnn"), extended_networks=("bert_tiny",), sizes=(32, 256))
-    again = run_network_points(settings, True, database, workers=1)  # everything is already stored
+    again = run_network_points(SMALL, True, database, workers=1)  # everything is already stored
     first = small_study.networks[small_study.networks.network != "geomean"]
     assert len(again) == len(first) == 3 * 2 * 2  # networks x kinds x sizes, each once
     by_key = {(r["network"], r["kind"], r["rows"]): r["energy_pj"] for r in again}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from imcbench.cli.evaluate_cmd import ZIGZAG_COMPATIBLE
+from imcbench.hardware.presets import ZIGZAG_COMPATIBLE
 from imcbench.evaluation import evaluate
 from imcbench.hardware import load_system
 

@@ -13,6 +13,7 @@ from imcbench.cli.app import app, console, print_json
 from imcbench.cli.stages import Stages
 from imcbench.evaluation import NetworkResult, evaluate
 from imcbench.hardware import load_system
+from imcbench.hardware.presets import ZIGZAG_COMPATIBLE
 from imcbench.safeio import atomic_path, ensure_writable
 from imcbench.workload import load_workload
 
@@ -21,10 +22,6 @@ class ObjectiveChoice(str, Enum):
     energy = "energy"
     latency = "latency"
     edp = "edp"
-
-
-ZIGZAG_COMPATIBLE = dict(diagonal_mapping=False, pack_groups=False, activation_placement="adjacent",
-                         dimc_multipliers_full_array=True)
 
 
 @app.command("evaluate")

@@ -14,6 +14,7 @@ from imcbench.cli.app import app, console, print_json
 from imcbench.hardware import cell_costs
 from imcbench.errors import ImcbenchError
 from imcbench.macro import MacroSpec, system_peak
+from imcbench.macro.model import DEFAULT_DELAY_MODEL
 
 PAPER_SIZES = (32, 64, 128, 256, 512, 1024)
 MACRO_LEVELS_USED = 2  # the macro model stores one weight bit per cell: multi-level cells are not modeled
@@ -33,6 +34,10 @@ class AdcModelChoice(str, Enum):
     paper = "paper"
     survey_median = "survey_median"
     survey_envelope = "survey_envelope"
+
+
+DELAY_MODEL_HELP = ("clock-period variant: 'zigzag' (zigzag-dse 3.8+, the default of every command) or 'paper' "
+                    "(the paper's Fig. 8 clock, e.g. 16.82 instead of 16.14 ns for a 256-row AIMC macro)")
 
 
 class AdcRule(str, Enum):
@@ -55,8 +60,7 @@ def macro_command(
     n_macros: int = typer.Option(1, "--macros", help="number of identical macros"),
     node: float = typer.Option(28.0, "--node", help="technology node, nm"),
     vdd: float = typer.Option(0.9, "--vdd", help="supply voltage, V"),
-    delay_model: DelayModelChoice = typer.Option(DelayModelChoice.zigzag, "--delay-model",
-                                                 help="clock-period variant: zigzag-dse 3.8+ or the paper's"),
+    delay_model: DelayModelChoice = typer.Option(DEFAULT_DELAY_MODEL, "--delay-model", help=DELAY_MODEL_HELP),
     adc_model: AdcModelChoice = typer.Option(AdcModelChoice.paper, "--adc-model",
                                              help="ADC energy/area: the paper's 28 nm fit, or the ADC survey's "
                                                   "median or best-10% converter (imcbench.converters)"),
@@ -153,7 +157,7 @@ def _fmt(value: float | None) -> str:
 def peak_command(
     sizes: str = typer.Option(",".join(map(str, PAPER_SIZES)), "--sizes",
                               help="square macro sizes (rows = physical columns), comma separated"),
-    delay_model: DelayModelChoice = typer.Option(DelayModelChoice.paper, "--delay-model"),
+    delay_model: DelayModelChoice = typer.Option(DEFAULT_DELAY_MODEL, "--delay-model", help=DELAY_MODEL_HELP),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """The paper's peak comparison: AIMC (2 b/cycle, paper ADC rule) vs DIMC (bit-serial), square macros."""
@@ -172,7 +176,8 @@ def peak_command(
     if as_json:
         print_json({"macros": rows})
         return
-    table = Table(title="Peak AIMC vs DIMC (8b x 8b; AIMC 2 b/cycle, ADC = 2 + 0.5 log2 rows; DIMC 1 b/cycle)")
+    table = Table(title="Peak AIMC vs DIMC (8b x 8b; AIMC 2 b/cycle, ADC = 2 + 0.5 log2 rows; DIMC 1 b/cycle; "
+                        f"{delay_model.value} clock)")
     for header in ("size", "kind", "ADC b", "t_clk ns", "TOPS", "TOPS/W", "TOPS/mm2", "mm2",
                    "sys TOPS/W", "sys TOPS/mm2"):
         table.add_column(header, justify="right")

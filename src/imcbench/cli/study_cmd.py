@@ -11,7 +11,7 @@ from rich.table import Table
 from imcbench.cli.app import app, console, err_console, print_json
 from imcbench.cli.macro_cmd import _parse_sizes
 from imcbench.errors import ImcbenchError
-from imcbench.study import BEYOND_PAPER, MLPERF_TINY, PAPER_SIZES, StudySettings
+from imcbench.study import BEYOND_PAPER, DEFAULT_MAPPING_SPACES, MLPERF_TINY, PAPER_SIZES, StudySettings
 
 DEFAULT_OUT = Path("imcbench_out") / "study"
 
@@ -31,6 +31,10 @@ def study_command(
     objective: str = typer.Option("energy", "--objective", help="mapper objective: energy, latency or edp"),
     min_sqnr: Optional[float] = typer.Option(None, "--min-sqnr",
                                              help="also find the best AIMC macro keeping every layer >= this SQNR (dB)"),
+    mapping_spaces: str = typer.Option(",".join(DEFAULT_MAPPING_SPACES), "--mapping-spaces",
+                                       help="mapping spaces to run side by side: full (imcbench's), zigzag "
+                                            "(ZigZag's space and costs, as evaluate --zigzag-compatible), "
+                                            "zigzag_mapping (ZigZag's space, imcbench's costs)"),
     digits: bool = typer.Option(False, "--digits", help="add the digits-accuracy figures (about 10 s more)"),
     jobs: int = typer.Option(2, "--jobs", help="processes drawing the PNG/SVG figures"),
     force: bool = typer.Option(False, "--force", help="overwrite a study already in --out"),
@@ -57,16 +61,20 @@ def study_command(
     settings = StudySettings(networks=_names(networks), extended_networks=_names(extended),
                              sizes=tuple(_parse_sizes(sizes)), input_bits=input_bits, weight_bits=weight_bits,
                              aimc_bits_per_cycle=aimc_bits_per_cycle, node_nm=node, vdd=vdd, objective=objective,
-                             min_sqnr_db=min_sqnr)
+                             min_sqnr_db=min_sqnr, mapping_spaces=_names(mapping_spaces))
     if not settings.networks:
         raise ImcbenchError("--networks: give at least one network")
-    progress = (lambda message: None) if as_json else (
-        lambda message: err_console.print(f"[dim]... {message}[/]", highlight=False))
+    # stage lines go to stderr, so that --json keeps stdout one JSON document
+    progress = lambda message: err_console.print(f"[dim]{message}[/]", highlight=False, soft_wrap=True)  # noqa: E731
     result = run_study(settings, out, extended=bool(settings.extended_networks), force=force, jobs=jobs,
                        digits=digits, progress=progress)
     if as_json:
         print_json({"out": str(result.out_dir), "wall_s": result.wall_s,
-                    "findings": [f.to_dict() for f in result.findings]})
+                    "mapping_spaces": list(settings.mapping_spaces),
+                    "findings": [f.to_dict() for f in result.findings],
+                    "mapping_space_differences": {
+                        "findings": result.finding_differences.to_dict("records"),
+                        "networks": result.network_conclusions.to_dict("records")}})
         return
     _print_findings(result)
 
@@ -76,13 +84,24 @@ def _names(text: str) -> tuple[str, ...]:
 
 
 def _print_findings(result) -> None:
-    table = Table(title="Findings (our numbers)", show_lines=True)
-    table.add_column("", width=9)
-    table.add_column("finding")
-    for f in result.findings:
-        verdict = "[green]holds[/]" if f.holds else "[red]does not hold[/]"
-        table.add_row(verdict, f.statement + _key_numbers(f))
+    spaces = list(dict.fromkeys(f.mapping_space for f in result.findings))
+    table = Table(title="Findings (this run's numbers; ties within 2% are ties)", show_lines=True)
+    table.add_column(f"finding (numbers of the {spaces[0]} mapping space)")
+    table.add_column("status per mapping space", min_width=30)
+    for key in dict.fromkeys(f.key for f in result.findings):
+        per_space = [f for f in result.findings if f.key == key]
+        table.add_row(per_space[0].statement + _key_numbers(per_space[0]), _verdicts(per_space))
     console.print(table)
+    conclusions = result.network_conclusions
+    if len(spaces) > 1 and len(conclusions):
+        differ = conclusions[conclusions.differs]
+        table = Table(title=f"Per-network conclusions that depend on the mapping space ({len(differ)} of "
+                            f"{len(conclusions)})")
+        for header in ("network", "conclusion", *spaces):
+            table.add_column(header)
+        for row in differ.itertuples(index=False):
+            table.add_row(row.network, row.conclusion, *[str(getattr(row, s)) for s in spaces])
+        console.print(table)
     peak = result.peak
     aimc, dimc = peak[peak.kind == "aimc"], peak[peak.kind == "dimc"]
     console.print(f"Peak TOPS/W, AIMC {aimc.rows.min()}..{aimc.rows.max()} rows: "
@@ -94,7 +113,19 @@ def _print_findings(result) -> None:
                   f"of minutes each). Report: {result.out_dir / 'report.html'}")
 
 
+def _verdicts(per_space) -> str:
+    """One line per mapping space, or one line when every space reaches the same status."""
+    def verdict(finding) -> str:
+        color = "green" if finding.holds else "red" if finding.status == "does not hold" else "yellow"
+        return f"[{color}]{finding.status}[/] ({finding.agreement})"
+
+    if len({f.status for f in per_space}) == 1:
+        return verdict(per_space[0]) + ("\nin every mapping space" if len(per_space) > 1 else "")
+    return "\n".join(f"{f.mapping_space}: {verdict(f)}" for f in per_space)
+
+
 def _key_numbers(finding) -> str:
+    """A few numbers behind ``finding`` (the first mapping space's), for the terminal table."""
     n = finding.numbers
     if finding.key == "dimc_density":
         macro = n["macro_tops_per_mm2"]
@@ -108,5 +139,5 @@ def _key_numbers(finding) -> str:
                        " TOPS/W" for lvl in ("macro", "system"))
     if finding.key == "energy_dominance":
         return "".join(f"\n  {net} ({v['at']}): " + ", ".join(f"{g} {s:.0%}" for g, s in v["shares"].items())
-                       for net, v in n.items())
+                       for net, v in n.items() if isinstance(v, dict) and "at" in v)
     return ""

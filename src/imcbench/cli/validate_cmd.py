@@ -70,7 +70,8 @@ def validate_command(
     calib = load_calibration(calibration)
     predictions = predict_chips(chips, calib)
     summary = _summary(predictions, chips, calib, calibration, path)
-    written = _write_outputs(predictions, out, calibration, force) if out is not None else []
+    written = (_write_outputs(predictions, out, calibration, force, _sample(summary), calib)
+               if out is not None else [])
     if as_json:
         print_json({"rows": [_json_row(p) for p in predictions], "summary": summary,
                     **({"files": [str(p) for p in written]} if written else {})})
@@ -169,7 +170,15 @@ def _json_row(p: ChipPrediction) -> dict:
     return {k: (None if isinstance(data[k], float) and not math.isfinite(data[k]) else data[k]) for k in JSON_ROW_KEYS}
 
 
-def _write_outputs(predictions: list[ChipPrediction], out: Path, calibration: str, force: bool) -> list[Path]:
+def _sample(summary: dict) -> str:
+    """How the errors of this validation were obtained (a key of imcbench.validation.figures.SAMPLES)."""
+    if summary["model"] == "paper":
+        return "uncalibrated"
+    return "in-sample" if summary["calibration"]["in_sample"] else "other file"
+
+
+def _write_outputs(predictions: list[ChipPrediction], out: Path, calibration: str, force: bool, sample: str,
+                   calib: Calibration | None) -> list[Path]:
     """The table and figures, written into ``out`` all at once (imcbench.safeio.StagedFolder)."""
     from imcbench.report.figspec import save_static
     from imcbench.validation.figures import validation_figures
@@ -177,7 +186,9 @@ def _write_outputs(predictions: list[ChipPrediction], out: Path, calibration: st
     label = "paper" if calibration.lower() == "paper" else "calibrated"
     with StagedFolder(out, force, option="--out") as stage:
         predictions_frame(predictions).to_csv(stage.path / ROWS_FILE, index=False)
-        for spec in validation_figures(predictions, model_label=label):
+        held_out = (calib.cross_validation.get("leave_one_chip_out", {}).get("groups")
+                    if calib is not None and sample == "in-sample" else None)  # CV of the file it was fitted on
+        for spec in validation_figures(predictions, model_label=label, sample=sample, held_out=held_out):
             save_static(spec, stage.path)
     return stage.written
 

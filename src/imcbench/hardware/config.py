@@ -39,6 +39,7 @@ from imcbench.hardware import memory_model as mem
 from imcbench.hardware.system import MemoryLevel, System, SystemOptions
 from imcbench.interconnect import Interconnect
 from imcbench.macro import MacroSpec
+from imcbench.macro.model import DEFAULT_DELAY_MODEL
 from imcbench.tech import Technology
 from imcbench.yamlio import describe_validation_error, read_yaml, validate
 
@@ -91,7 +92,7 @@ class MacroConfig(_Strict):
                         PlainValidator(partial(_number_or_keyword, keyword="paper", positive=True))] = "paper"
     cells_per_mult: int = Field(1, ge=1, le=1024)
     count: int = Field(1, ge=1, le=MAX_MACROS)
-    delay_model: Literal["zigzag", "paper"] = "zigzag"
+    delay_model: Literal["zigzag", "paper"] = DEFAULT_DELAY_MODEL
     adc_model: Literal["paper", "survey_median", "survey_envelope"] = "paper"  # imcbench.converters
     cells_area_mm2: AutoNonNegative = "auto"
     cell: str = DEFAULT_CELL  # memory-cell technology (imcbench.celltech), e.g. sram6t, rram, pcm

@@ -16,6 +16,7 @@ from imcbench.errors import ImcbenchError
 from imcbench.hardware.config import MacroConfig, MemoryConfig, OptionsConfig, SystemConfig, TechnologyConfig
 from imcbench.hardware.config import build_system
 from imcbench.hardware.system import System
+from imcbench.macro.model import DEFAULT_DELAY_MODEL
 
 L2_KB = 256
 DRAM_MB = 100
@@ -29,7 +30,7 @@ def paper_system_config(kind: str, rows: int, *, cols: int | None = None, n_macr
                         input_bits: int = 8, weight_bits: int = 8, bits_per_cycle: int | None = None,
                         adc_bits: float | str = "paper", node_nm: float = 28.0, vdd: float = 0.9,
                         l2_kb: float = L2_KB, dram_pj_per_bit: float = DRAM_PJ_PER_BIT,
-                        cells_per_mult: int = 1, delay_model: str = "zigzag",
+                        cells_per_mult: int = 1, delay_model: str = DEFAULT_DELAY_MODEL,
                         cell: str = "sram6t") -> SystemConfig:
     """The paper's system as a configuration (what the YAML in ``examples/`` spells out)."""
     cols = rows if cols is None else cols
@@ -66,3 +67,17 @@ def preset(name: str) -> System | None:
     if rows < 8 or rows % 8:
         raise ImcbenchError(f"preset {name!r}: the size must be a multiple of 8 (e.g. paper-aimc-256)")
     return paper_system(match.group(1), rows)
+
+
+# Mapping spaces (SystemOptions settings) the study compares. "full" is imcbench's default space: diagonal
+# OX/FX mapping, groups of a depthwise layer packed side by side, liveness-based activation placement,
+# DIMC multipliers charged on the mapped rows (the paper's peak code). "zigzag" is zigzag-dse >= 3.8's
+# space and conventions (model_reference part 3, section 5.4), as `imcbench evaluate --zigzag-compatible`.
+FULL_MAPPING_SPACE = dict(diagonal_mapping=True, pack_groups=True, activation_placement="liveness",
+                          dimc_multipliers_full_array=False)
+ZIGZAG_COMPATIBLE = dict(diagonal_mapping=False, pack_groups=False, activation_placement="adjacent",
+                         dimc_multipliers_full_array=True)
+# ZigZag's mapping space with imcbench's costs: separates what the space changes from what ZigZag's
+# convention of charging DIMC multipliers on the full array changes
+ZIGZAG_MAPPING_ONLY = dict(ZIGZAG_COMPATIBLE, dimc_multipliers_full_array=False)
+MAPPING_SPACES = {"full": FULL_MAPPING_SPACE, "zigzag": ZIGZAG_COMPATIBLE, "zigzag_mapping": ZIGZAG_MAPPING_ONLY}

@@ -26,6 +26,10 @@ from imcbench.tech import TECH_28NM, Technology
 
 DelayModel = Literal["zigzag", "paper"]
 DELAY_MODELS = ("zigzag", "paper")
+# The one default clock-period variant of every command and API: zigzag-dse >= 3.8, the maintained tool a
+# user can cross-check against (energy and area are identical in both; "paper" reproduces the paper's
+# Fig. 8 TOPS/mm2 and is a named option everywhere). model_reference part 3, section 5.4.
+DEFAULT_DELAY_MODEL: DelayModel = "zigzag"
 
 ENERGY_COMPONENTS = ("dac", "bitline", "multipliers", "adc", "adder_tree", "place_value", "accumulator",
                      "precharge")
@@ -53,7 +57,7 @@ class MacroParams:
     cell_area_ratio: np.ndarray = field(default_factory=lambda: np.array(1.0))  # cell area / 6T SRAM cell
     cell_read_fj: np.ndarray = field(default_factory=lambda: np.array(np.nan))  # per cell read; NaN: SRAM C_BL V^2
     tech: Technology = TECH_28NM
-    delay_model: DelayModel = "zigzag"
+    delay_model: DelayModel = DEFAULT_DELAY_MODEL
     adc_model: str = converters.DEFAULT_ADC_MODEL  # 'paper', 'survey_median' or 'survey_envelope' (converters)
 
     def __post_init__(self) -> None:

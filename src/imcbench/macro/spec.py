@@ -60,7 +60,7 @@ class MacroSpec:
     n_macros: int = 1
     node_nm: float = 28.0
     vdd: float = 0.9
-    delay_model: model.DelayModel = "zigzag"
+    delay_model: model.DelayModel = model.DEFAULT_DELAY_MODEL
     cells_area_mm2: float | None = None
     cell: str = DEFAULT_CELL  # memory-cell technology, a name of imcbench.celltech (sram6t, rram, pcm, ...)
     adc_model: str = converters.DEFAULT_ADC_MODEL
@@ -215,7 +215,7 @@ def invalid_reasons(*, kind, rows, cols, input_bits, weight_bits, bits_per_cycle
 
 def evaluate_macros(kind, rows, cols, *, input_bits=8, weight_bits=8, bits_per_cycle=None,
                     adc_bits=None, cells_per_mult=1, n_macros=1, node_nm=28.0, vdd=0.9,
-                    delay_model: model.DelayModel = "zigzag", on_invalid: str = "raise",
+                    delay_model: model.DelayModel = model.DEFAULT_DELAY_MODEL, on_invalid: str = "raise",
                     cell=DEFAULT_CELL, adc_model: str = converters.DEFAULT_ADC_MODEL) -> pd.DataFrame:
     """Peak figures of many macros at once, one DataFrame row per configuration.
 

@@ -7,11 +7,13 @@ therefore defined once and looks the same in the browser and in a paper.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Sequence
 
 LEGEND_INSIDE_MAX = 8  # more legend entries than this are drawn outside the plot area
+LOG_TICKS_MIN_INSIDE = 3  # a log axis gets finer ticks (1-2-5, then 1 to 9 per decade) until this many fall in the data
 PALETTE = {"aimc": "#d62728", "dimc": "#1f77b4", "digital": "#7f7f7f", "model": "#2ca02c"}
 _CYCLE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
           "#bcbd22", "#17becf"]
@@ -86,10 +88,60 @@ def to_plotly(spec: FigureSpec):
                       margin=dict(l=60, r=20, t=60, b=55))
     fig.update_xaxes(title_text=spec.x_label, type="log" if spec.x_log else None)
     fig.update_yaxes(title_text=spec.y_label, type="log" if spec.y_log else None)
+    for axis, is_log, update in (("x", spec.x_log, fig.update_xaxes), ("y", spec.y_log, fig.update_yaxes)):
+        values = _axis_values(spec, axis) if is_log else []
+        if values:  # explicit ticks: plotly's default log labels are bare digits ("5" standing for 0.005)
+            ticks, labels = log_ticks(values)
+            update(tickmode="array", tickvals=ticks, ticktext=labels)
     rows = _segment_rows(spec)
     if rows:  # first row on top, as in a Gantt chart
         fig.update_yaxes(categoryorder="array", categoryarray=rows[::-1])
     return fig
+
+
+def log_ticks(values) -> tuple[list[float], list[str]]:
+    """Tick positions and their plain-number labels ('0.005', '30') for a log axis covering ``values``:
+    the coarsest of one per decade, 1-2-5 or 1 to 9 per decade that puts at least
+    :data:`LOG_TICKS_MIN_INSIDE` ticks inside the data."""
+    import math
+
+    positive = [float(v) for v in values if v is not None and math.isfinite(float(v)) and float(v) > 0]
+    if not positive:
+        return [], []
+    low, high = min(positive), max(positive)
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    for steps in ((1,), (1, 2, 5), tuple(range(1, 10))):
+        ticks = [float(f"{m}e{e}") for e in range(first, last + 1) for m in steps]
+        if sum(low <= t <= high for t in ticks) >= LOG_TICKS_MIN_INSIDE:
+            break
+    return ticks, [f"{t:g}" for t in ticks]
+
+
+def _axis_values(spec: FigureSpec, axis: str) -> list:
+    """The numbers drawn along ``axis`` ('x' or 'y'): data of every series (not bar categories), guides."""
+    values: list = []
+    for s in spec.series:
+        if axis == "y" and s.kind != "segments":
+            values += list(s.y)
+        elif axis == "x" and s.kind not in ("bar",):
+            values += list(s.x) + (list(s.x_end) if s.x_end is not None else [])
+    for x, y, _ in spec.ref_lines:
+        values += list(x if axis == "x" else y)
+    return [v for v in values if isinstance(v, numbers.Real) and not isinstance(v, bool)]
+
+
+def _static_log_ticks(ax, axis: str, values: list) -> None:
+    """The same plain-number ticks as the interactive figure, without moving the axis limits."""
+    from matplotlib.ticker import NullFormatter
+
+    ticks, labels = log_ticks(values)
+    if not ticks:
+        return
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    limits = ax.get_xlim() if axis == "x" else ax.get_ylim()
+    target.set_ticks(ticks, labels)
+    target.set_minor_formatter(NullFormatter())
+    (ax.set_xlim if axis == "x" else ax.set_ylim)(limits)
 
 
 def _segment_rows(spec: FigureSpec) -> list:
@@ -154,10 +206,10 @@ def save_static(spec: FigureSpec, folder: Path | str) -> list[Path]:
     rows = _segment_rows(spec)
     if rows:
         ax.set_yticks(range(len(rows)), [str(r) for r in rows[::-1]])
-    if spec.x_log:
-        ax.set_xscale("log")
-    if spec.y_log:
-        ax.set_yscale("log")
+    for axis, is_log, scale in (("x", spec.x_log, ax.set_xscale), ("y", spec.y_log, ax.set_yscale)):
+        if is_log:
+            scale("log")
+            _static_log_ticks(ax, axis, _axis_values(spec, axis))
     ax.set_xlabel(spec.x_label)
     ax.set_ylabel(spec.y_label)
     ax.set_title(spec.title, fontsize=11)

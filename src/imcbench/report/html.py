@@ -21,6 +21,7 @@ table { border-collapse: collapse; font-size: .85em; margin: 1em 0; }
 th, td { border: 1px solid #ddd; padding: .25em .5em; text-align: right; }
 th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
 .finding { margin: .4em 0; } .holds { color: #2a7d2a; font-weight: bold; } .fails { color: #b22; font-weight: bold; }
+.other { color: #a66a00; font-weight: bold; }
 .caption { color: #555; font-size: .9em; margin: -.5em 0 1.5em 0; } .figure { margin: 1em 0; }
 .settings td { text-align: left; } .note { background: #fafafa; border-left: 3px solid #ccc; padding: .4em .8em; }
 """

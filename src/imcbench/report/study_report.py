@@ -5,8 +5,12 @@ Output folder layout::
     report.html                        the self-contained report (interactive figures, tables, findings)
     peak.csv, per_layer_type.csv, per_network.csv, findings.json
     figures/<key>.png, figures/<key>.svg
-    tables/<name>.csv                  every table of the report
-    study.duckdb                       the network design points (resumable; see imcbench.dse)
+    tables/<name>.csv                  every table of the report, with findings_by_mapping_space.csv and
+                                       networks_by_mapping_space.csv (what changes between the mapping spaces)
+    study.duckdb                       the network design points of every mapping space (resumable; see
+                                       imcbench.dse; the space is stored as its options_* columns)
+
+Stage lines (with the elapsed time) go to ``progress``: the CLI prints them on stderr.
 """
 
 from __future__ import annotations
@@ -21,10 +25,12 @@ from typing import Callable
 import pandas as pd
 
 from imcbench import study
+from imcbench.dse.runner import Progress
 from imcbench.errors import ImcbenchError
 from imcbench.report import html
 from imcbench.report.figspec import FigureSpec, save_static
-from imcbench.report.study_figures import chips_figure, layer_type_figures, network_figures, peak_figures
+from imcbench.report.study_figures import (chips_figure, layer_type_figures, mapping_space_figure, network_figures,
+                                           peak_figures)
 
 OPTIONAL_SECTIONS = ("chips", "scaling", "validation", "accuracy", "hetero")
 REQUIRED_OUTPUTS = ("report.html", "peak.csv", "per_layer_type.csv", "per_network.csv", "findings.json")
@@ -34,63 +40,100 @@ REQUIRED_OUTPUTS = ("report.html", "peak.csv", "per_layer_type.csv", "per_networ
 class StudyResult:
     out_dir: Path
     wall_s: float
-    findings: list[study.Finding]
+    findings: list[study.Finding]  # every mapping space's findings (Finding.mapping_space says which)
     peak: pd.DataFrame
     layers: pd.DataFrame
     networks: pd.DataFrame
     figures: list[FigureSpec] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
+    finding_differences: pd.DataFrame = field(default_factory=pd.DataFrame)  # status per mapping space
+    network_conclusions: pd.DataFrame = field(default_factory=pd.DataFrame)  # per network, per mapping space
 
 
 def run_study(settings: study.StudySettings, out_dir: Path | str, *, extended: bool = True, force: bool = False,
               sections: tuple[str, ...] = OPTIONAL_SECTIONS, jobs: int = 2, digits: bool = False,
               progress: Callable[[str], None] = lambda message: None) -> StudyResult:
-    """Run every experiment and write the output folder (see the module docstring)."""
+    """Run every experiment and write the output folder (see the module docstring). ``progress`` receives
+    one line per stage and per figure group, prefixed with the elapsed time."""
     start = time.perf_counter()
+
+    def stage(message: str) -> None:
+        progress(f"[{time.perf_counter() - start:5.1f} s] {message}")
+
     out = _prepare(Path(out_dir), force)
-    progress("peak figures of the macros")
+    stage("peak figures of the macros")
     peak = study.peak_table(settings)
-    progress("representative layers")
+    stage(f"representative layers in {len(settings.mapping_spaces)} mapping space(s)")
     layers = study.layer_type_table(settings)
-    progress("networks")
+    networks_run = list(settings.networks) + (list(settings.extended_networks) if extended else [])
+    stage(f"networks: {len(networks_run)} networks x {2 * len(settings.sizes)} macros x "
+          f"{len(settings.mapping_spaces)} mapping space(s)")
     networks = study.network_table(run_network_points(settings, extended, out / "study.duckdb", force=force,
-                                                      workers=jobs), settings)
-    found = study.findings(peak, layers, networks, settings)
-    _write_tables(out, peak, layers, networks, found)
-    progress("figures")
-    report_sections, skipped = _sections(settings, peak, layers, networks, found, sections, digits)
+                                                      workers=jobs, stage=stage), settings)
+    by_space = study.findings_by_space(peak, layers, networks, settings)
+    found = [f for fs in by_space.values() for f in fs]
+    differences = study.finding_differences(by_space)
+    conclusions = study.network_conclusions(networks, settings.mapping_spaces)
+    _write_tables(out, peak, layers, networks, found, differences, conclusions)
+    report_sections, skipped = _draw_sections(settings, peak, layers, networks, by_space, differences,
+                                              conclusions, sections, digits, out / "figures", jobs, stage)
     figures = [f for s in report_sections for f in s.figures]
-    _save_figures(figures, out / "figures", jobs)
     wall = time.perf_counter() - start
     intro = _intro(settings, wall, skipped)
+    stage(f"report.html ({len(figures)} interactive figures)")
     html.write(out / "report.html", "Analog or digital in-memory computing? The study, by imcbench",
                report_sections, intro)
-    return StudyResult(out, wall, found, peak, layers, networks, figures, skipped)
+    stage("done")
+    return StudyResult(out, wall, found, peak, layers, networks, figures, skipped, differences, conclusions)
 
 
 def run_network_points(settings: study.StudySettings, extended: bool, database: Path, *, force: bool = False,
-                       workers: int | None = None) -> list[dict]:
+                       workers: int | None = None, stage: Callable[[str], None] | None = None) -> list[dict]:
     """Evaluate every (network, kind, size) point through the sweep engine into ``database`` (DuckDB):
     an interrupted study resumes where it stopped. Returns one dict per point with the totals, the
-    energy groups and the attention layers' energy and weight writing."""
+    energy groups and the attention layers' energy and weight writing. ``stage`` receives a progress line
+    at most every :data:`NETWORK_PROGRESS_INTERVAL_S`."""
     from imcbench.dse.runner import RunOptions, run_sweep
     from imcbench.dse.spec import resolve_spec
     from imcbench.dse.store import open_results
 
     loaded = resolve_spec(study.sweep_spec(settings, extended), source="imcbench study")
-    run_sweep(loaded, database, RunOptions(workers=workers, force=force))
+    run_sweep(loaded, database, RunOptions(workers=workers, force=force),
+              _NetworkProgress(stage) if stage is not None else None)
     con, _ = open_results(database)
     try:
-        frame = con.execute(NETWORK_QUERY).df()
+        options = ", ".join(f"r.options_{o}" for o in study.FULL_OPTIONS)
+        frame = con.execute(NETWORK_QUERY.format(options=options)).df()
     finally:
         con.close()
     frame["cols"] = frame["rows"]
+    option_columns = [f"options_{o}" for o in study.FULL_OPTIONS]
+    frame["mapping_space"] = [study.mapping_space_of(dict(zip(study.FULL_OPTIONS, values)))
+                              for values in frame[option_columns].itertuples(index=False)]
+    frame = frame.drop(columns=option_columns)
     frame = frame.rename(columns={f"energy_{g}_pj": f"energy_pj.{g}" for g in study.ENERGY_GROUPS})
     return frame.to_dict("records")
 
 
+NETWORK_PROGRESS_INTERVAL_S = 5.0  # s, between two progress lines of the network experiment
+
+
+class _NetworkProgress(Progress):
+    """Stage lines while the network points run: evaluations done of the total, now and then."""
+
+    def __init__(self, stage: Callable[[str], None]):
+        super().__init__()
+        self.stage, self.last = stage, time.perf_counter()
+
+    def show(self, output) -> None:
+        now = time.perf_counter()
+        if output is not None and (now - self.last >= NETWORK_PROGRESS_INTERVAL_S or self.done == self.total):
+            self.last = now
+            self.stage(f"networks: {self.done} of {self.total} evaluations")
+
+
 NETWORK_QUERY = """
-SELECT r.network, r.kind, r.rows, r.macs, r.energy_pj, r.latency_ns, r.area_mm2, r.tops, r.tops_per_w,
+SELECT r.network, r.kind, r.rows, {options}, r.macs, r.energy_pj, r.latency_ns, r.area_mm2, r.tops, r.tops_per_w,
        r.tops_per_mm2, r.energy_macro_pj, r.energy_weights_pj, r.energy_inputs_pj, r.energy_outputs_pj,
        r.energy_interconnect_pj, r.energy_leakage_pj,
        coalesce(a.energy, 0) AS attention_energy_pj, coalesce(a.weights, 0) AS attention_weight_write_pj
@@ -113,14 +156,16 @@ def _prepare(out: Path, force: bool) -> Path:
     return out
 
 
-def _write_tables(out: Path, peak, layers, networks, found) -> None:
+def _write_tables(out: Path, peak, layers, networks, found, differences, conclusions) -> None:
     first = {"peak": ["kind", "rows", "cols", "tops_per_w", "tops_per_mm2"],
-             "per_layer_type": ["layer_type", "kind", "rows", "cols", "tops_per_w", "tops_per_mm2"],
-             "per_network": ["network", "kind", "rows", "cols", "tops_per_w", "tops_per_mm2"]}
+             "per_layer_type": ["mapping_space", "layer_type", "kind", "rows", "cols", "tops_per_w", "tops_per_mm2"],
+             "per_network": ["mapping_space", "network", "kind", "rows", "cols", "tops_per_w", "tops_per_mm2"]}
     for name, frame in (("peak", peak), ("per_layer_type", layers), ("per_network", networks)):
         ordered = frame[first[name] + [c for c in frame.columns if c not in first[name]]]
         _atomic_csv(ordered, out / f"{name}.csv")
         _atomic_csv(ordered, out / "tables" / f"{name}.csv")
+    for name, frame in (("findings_by_mapping_space", differences), ("networks_by_mapping_space", conclusions)):
+        _atomic_csv(frame, out / "tables" / f"{name}.csv")
     text = json.dumps([f.to_dict() for f in found], indent=2, default=_json_default)
     tmp = out / "findings.json.tmp"
     tmp.write_text(text)
@@ -141,16 +186,56 @@ def _json_default(value):
     return str(value)
 
 
-def _save_figures(figures: list[FigureSpec], folder: Path, jobs: int) -> None:
-    if jobs <= 1 or len(figures) < 4:
+def _draw_sections(settings, peak, layers, networks, by_space, differences, conclusions, wanted, digits,
+                   folder: Path, jobs: int, stage) -> tuple[list[html.Section], dict[str, str]]:
+    """Build each report section and draw its static figures, one stage line per section (figure group)."""
+    builders = [lambda: _findings_section(by_space), lambda: _peak_section(peak),
+                lambda: _layer_section(layers, settings), lambda: _network_section(networks, settings),
+                lambda: _mapping_space_section(networks, differences, conclusions, settings)]
+    optional = {"chips": lambda: _chips_section(peak), "scaling": _scaling_section,
+                "validation": _validation_section, "accuracy": lambda: _accuracy_section(networks, digits),
+                "hetero": _hetero_section}
+    builders += [(name, optional[name]) for name in wanted]
+    sections: list[html.Section] = []
+    skipped: dict[str, str] = {}
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    try:
+        for entry in builders:
+            name, build = entry if isinstance(entry, tuple) else (None, entry)
+            began = time.perf_counter()
+            try:
+                section = build()
+            except (ImportError, ImcbenchError) as exc:  # missing data (../shared) or feature not installed
+                if name is None:
+                    raise
+                skipped[name] = str(exc).splitlines()[0]
+                stage(f"figures: section {name} left out ({skipped[name]})")
+                continue
+            _save_figures(section.figures, folder, pool)
+            sections.append(section)
+            if section.figures:
+                stage(f"figures: {section.title}: {len(section.figures)} drawn in "
+                      f"{time.perf_counter() - began:.1f} s")
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return sections, skipped
+
+
+def _save_figures(figures: list[FigureSpec], folder: Path, pool: ProcessPoolExecutor | None) -> None:
+    if pool is None or len(figures) < 2:
         for spec in figures:
             save_static(spec, folder)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(save_static, figures, [folder] * len(figures)))
+    list(pool.map(save_static, figures, [folder] * len(figures)))
 
 
 # --- report text ---------------------------------------------------------------------------------
+MAPPING_SPACE_LABELS = {"full": "imcbench's full mapping space",
+                        "zigzag": "ZigZag's mapping space and cost conventions",
+                        "zigzag_mapping": "ZigZag's mapping space with imcbench's costs"}
+
+
 def _intro(settings: study.StudySettings, wall: float, skipped: dict[str, str]) -> str:
     rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>"
                    for k, v in settings.to_dict().items())
@@ -164,30 +249,28 @@ def _intro(settings: study.StudySettings, wall: float, skipped: dict[str, str]) 
             + (f"<p class='note'>Sections left out:</p><ul>{notes}</ul>" if notes else ""))
 
 
-def _sections(settings, peak, layers, networks, found, wanted, digits) -> tuple[list[html.Section], dict[str, str]]:
-    sections = [_findings_section(found), _peak_section(peak), _layer_section(layers),
-                _network_section(networks)]
-    skipped: dict[str, str] = {}
-    builders = {"chips": lambda: _chips_section(peak), "scaling": _scaling_section,
-                "validation": _validation_section, "accuracy": lambda: _accuracy_section(networks, digits),
-                "hetero": _hetero_section}
-    for name in wanted:
-        try:
-            sections.append(builders[name]())
-        except (ImportError, ImcbenchError) as exc:  # missing data (../shared) or feature not installed
-            skipped[name] = str(exc).splitlines()[0]
-    return sections, skipped
-
-
-def _findings_section(found: list[study.Finding]) -> html.Section:
+def _findings_section(by_space: dict[str, list[study.Finding]]) -> html.Section:
+    """Each finding once: the paper's claim, the test, and the status and agreement in every mapping space."""
     items = []
-    for f in found:
-        css = "holds" if f.holds else "fails"
-        verdict = "holds" if f.holds else "does not hold"
-        agree = "agrees with the paper" if f.agrees_with_paper else "<b>disagrees with the paper</b>"
-        items.append(f"<div class='finding'><span class='{css}'>{verdict}</span> &mdash; "
-                     f"{html.escape(f.statement)}. <i>Paper:</i> {html.escape(f.paper)} ({agree}).</div>")
-    return html.Section("Findings", items)
+    first = next(iter(by_space.values()))
+    for finding in first:
+        verdicts = []
+        for space, found in by_space.items():
+            f = next((g for g in found if g.key == finding.key), None)
+            if f is None:
+                continue
+            css = "holds" if f.holds else "fails" if f.status == study.FAILS else "other"
+            verdicts.append(f"{html.escape(MAPPING_SPACE_LABELS.get(space, space))}: <span class='{css}'>"
+                            f"{html.escape(f.status)}</span> ({html.escape(f.agreement)})")
+        claim = study.PAPER_CLAIMS.get(finding.key)
+        paper = (f" <i>Paper:</i> {html.escape(claim.text)} ({html.escape(claim.source)}). <i>Test:</i> "
+                 f"{html.escape(claim.test)}." if claim else " <i>Beyond the paper.</i>")
+        items.append(f"<div class='finding'><b>{html.escape(finding.statement)}</b>.{paper}<br>"
+                     + "; ".join(verdicts) + "</div>")
+    first_space = MAPPING_SPACE_LABELS.get(first[0].mapping_space, first[0].mapping_space) if first else ""
+    return html.Section("Findings", [f"Every status is computed from this run's numbers; two figures within "
+                                     f"{study.TIE_RELATIVE:.0%} of each other are a tie, not a win. Numbers in "
+                                     f"the statements: {html.escape(first_space)}."] + items)
 
 
 def _peak_section(peak: pd.DataFrame) -> html.Section:
@@ -199,14 +282,15 @@ def _peak_section(peak: pd.DataFrame) -> html.Section:
         "1. Peak performance vs macro size",
         ["Macro-level and system-level (registers + L2) peak figures at full utilisation. Energy and area "
          "match the paper exactly; TOPS/mm2 differs by the clock-period variant (imcbench uses zigzag-dse "
-         "3.8+'s shorter accumulator path by default; <code>imcbench macro --delay-model paper</code> gives "
-         "the paper's)."],
+         "3.8+'s shorter accumulator path by default, in every command; <code>imcbench macro|peak "
+         "--delay-model paper</code> gives the paper's)."],
         peak_figures(peak), [("Peak figures next to the paper's (Fig. 7/8)", compare)])
 
 
-def _layer_section(layers: pd.DataFrame) -> html.Section:
-    table = layers[["layer_type", "kind", "rows", "tops_per_w", "macro_tops_per_w", "tops_per_mm2",
+def _layer_section(layers: pd.DataFrame, settings: study.StudySettings) -> html.Section:
+    table = layers[["mapping_space", "layer_type", "kind", "rows", "tops_per_w", "macro_tops_per_w", "tops_per_mm2",
                     "spatial_utilization", "mapping"]]
+    first = settings.mapping_spaces[0]
     return html.Section(
         "2. Layer types",
         ["One representative layer per type from the MLPerf Tiny networks, its activations in the L2 as "
@@ -214,20 +298,43 @@ def _layer_section(layers: pd.DataFrame) -> html.Section:
          "DRAM and the input/output traffic. Large AIMC macros win on the conv and the 128-channel pointwise "
          "layer because they fill many rows; on a 3x3 depthwise layer (9 rows per channel) small DIMC macros "
          "win. A pointwise layer with only 64 input channels (DS-CNN) cannot fill large AIMC macros: there "
-         "AIMC peaks at 64 rows and DIMC wins."],
-        layer_type_figures(layers), [("Representative layers on every macro", table)])
+         f"AIMC peaks at 64 rows and DIMC wins. Figures: {MAPPING_SPACE_LABELS[first]}; the table has every "
+         "mapping space."],
+        layer_type_figures(layers[layers.mapping_space == first]), [("Representative layers on every macro", table)])
 
 
-def _network_section(networks: pd.DataFrame) -> html.Section:
-    table = networks[["network", "kind", "rows", "tops_per_w", "tops_per_mm2", "tops", "energy_pj",
+def _network_section(networks: pd.DataFrame, settings: study.StudySettings) -> html.Section:
+    first = settings.mapping_spaces[0]
+    table = networks[["mapping_space", "network", "kind", "rows", "tops_per_w", "tops_per_mm2", "tops", "energy_pj",
                       "latency_ns"]]
     return html.Section(
         "3. Networks",
         ["MLPerf Tiny (ResNet-8, DS-CNN, MobileNetV1-0.25, Deep AutoEncoder) and their geometric mean, then "
          "beyond the paper: MobileNetV2, ResNet-18 and BERT-tiny. Batch 1: each weight is loaded from DRAM "
          "once per inference, which is why the fully connected Deep AutoEncoder stays at ~0.07 TOPS/W on "
-         "every macro."],
-        network_figures(networks), [("All network design points", table)])
+         f"every macro. Figures: {MAPPING_SPACE_LABELS[first]}; the table has every mapping space."],
+        network_figures(networks[networks.mapping_space == first]), [("All network design points", table)])
+
+
+def _mapping_space_section(networks: pd.DataFrame, differences: pd.DataFrame, conclusions: pd.DataFrame,
+                           settings: study.StudySettings) -> html.Section:
+    from imcbench.hardware.presets import MAPPING_SPACES
+
+    spaces = "; ".join(f"<b>{html.escape(MAPPING_SPACE_LABELS.get(name, name))}</b>: "
+                       + ", ".join(f"{k} = {v}" for k, v in options.items())
+                       for name, options in MAPPING_SPACES.items() if name in settings.mapping_spaces)
+    changed = int(conclusions.differs.sum()) if len(conclusions) else 0
+    figures = [mapping_space_figure(networks, settings.mapping_spaces)] if len(settings.mapping_spaces) > 1 else []
+    return html.Section(
+        "3b. Which conclusions depend on the mapping space",
+        [f"The layer and network experiments ran in each mapping space: {spaces}. ZigZag's space is the "
+         "paper's framework as released (zigzag-dse 3.8+, <code>imcbench evaluate --zigzag-compatible</code>): "
+         "besides its smaller mapping space it charges DIMC multipliers on the whole array; "
+         "<code>--mapping-spaces full,zigzag,zigzag_mapping</code> separates the two. "
+         f"{changed} of {len(conclusions)} per-network conclusions differ between the spaces (column "
+         f"'differs'); ties are within {study.TIE_RELATIVE:.0%}."],
+        figures, [("Status of each finding per mapping space", differences),
+                  ("Per-network conclusions per mapping space", conclusions)])
 
 
 def _chips_section(peak: pd.DataFrame) -> html.Section:
@@ -253,11 +360,23 @@ def _scaling_section() -> html.Section:
 
 
 def _validation_section() -> html.Section:
+    from imcbench.validation.calibration import load_calibration
     from imcbench.validation.figures import validation_figures
 
+    groups = load_calibration("default").cross_validation["leave_one_chip_out"]["groups"]
+    held_out = ", ".join(f"{_pct(groups[g]['tops_per_w']['model']['median_abs_error'])} over the "
+                         f"{groups[g]['tops_per_w']['model']['n']} {label}" for g, label in
+                         (("all", "rows"), ("SRAM", "SRAM rows"), ("SRAM macros", "SRAM macro rows")) if g in groups)
     return html.Section("6. Validation against published silicon",
-                        ["The calibrated macro model against published IMC macros (see "
-                         "<code>imcbench validate</code>)."], validation_figures())
+                        ["The calibrated macro model against published IMC macros (see <code>imcbench validate"
+                         "</code>). <b>The figures' errors are in-sample</b>: the packaged calibration was fitted "
+                         "on these chips. Held-out errors (nested leave-one-chip-out: each chip predicted by a "
+                         f"fit that never saw it), median TOPS/W error: {held_out}; the scatter captions give "
+                         "both."], validation_figures())
+
+
+def _pct(value) -> str:
+    return "n/a" if value is None else f"{100 * value:.0f}%"
 
 
 def _accuracy_section(networks: pd.DataFrame, digits: bool) -> html.Section:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from imcbench.errors import ImcbenchError
 from imcbench.report.figspec import PALETTE, FigureSpec, Series
 from imcbench.validation.predict import ChipPrediction, predictions_frame
 from imcbench.validation.stats import METRICS, ratio_stats
@@ -21,30 +22,45 @@ NODE_BINS = ((0, 10, "<=10 nm"), (10, 20, "12-16 nm"), (20, 30, "22-28 nm"), (30
              (60, 100, "65-90 nm"), (100, 1e9, ">=130 nm"))
 YEAR_PERIODS = ((2018, 2019, "2018-19", "o"), (2020, 2021, "2020-21", "s"), (2022, 2024, "2022-24", "^"))
 BANDS = ((1.0, "1:1"), (1.5, "1.5x"), (2.0, "2x"))
+# How the model's errors were obtained; every figure title and caption says which
+SAMPLES = {"in-sample": "in-sample: the calibration was fitted on these rows",
+           "held-out": "held-out: each row predicted by a fit that never saw its chip",
+           "uncalibrated": "uncalibrated: the paper's constants, fitted on none of these rows",
+           "other file": "the calibration was fitted on another chip file",
+           "unstated": "in-sample or held-out not stated"}
 
 
 def validation_figures(predictions: list[ChipPrediction] | pd.DataFrame | None = None, *,
-                       model_label: str = "calibrated") -> list[FigureSpec]:
+                       model_label: str = "calibrated", sample: str = "unstated",
+                       held_out: dict | None = None) -> list[FigureSpec]:
     """The validation figures of ``predictions`` (from `predict_chips`, or its DataFrame).
 
-    ``None``: the training chips of ../shared under the packaged default calibration.
+    ``sample`` (a key of :data:`SAMPLES`) says how the model's errors were obtained; ``held_out`` (a
+    calibration's ``cross_validation["leave_one_chip_out"]["groups"]``) adds the held-out errors to the
+    captions. ``None``: the training chips of ../shared under the packaged default calibration, which was
+    fitted on them: in-sample, with the calibration's nested leave-one-chip-out errors beside them.
     """
     if predictions is None:
         from imcbench.validation.calibration import load_calibration
         from imcbench.validation.chips import load_chips
         from imcbench.validation.predict import predict_chips
 
-        predictions = predict_chips(load_chips(), load_calibration("default"))
+        calibration = load_calibration("default")
+        predictions = predict_chips(load_chips(), calibration)
+        sample, held_out = "in-sample", calibration.cross_validation["leave_one_chip_out"]["groups"]
+    if sample not in SAMPLES:
+        raise ImcbenchError(f"sample {sample!r}: use one of {', '.join(SAMPLES)}")
     frame = predictions if isinstance(predictions, pd.DataFrame) else predictions_frame(predictions)
     modeled = frame[frame.modeled.astype(bool)]
-    figures = [model_vs_reported(modeled, metric, model_label) for metric in METRICS]
-    figures.append(error_by(modeled, "node", model_label))
-    figures.append(error_by(modeled, "compute_model", model_label))
+    figures = [model_vs_reported(modeled, metric, model_label, sample, held_out) for metric in METRICS]
+    figures.append(error_by(modeled, "node", model_label, sample))
+    figures.append(error_by(modeled, "compute_model", model_label, sample))
     figures.append(chip_landscape(frame))
     return figures
 
 
-def model_vs_reported(frame: pd.DataFrame, metric: str, model_label: str = "calibrated") -> FigureSpec:
+def model_vs_reported(frame: pd.DataFrame, metric: str, model_label: str = "calibrated", sample: str = "unstated",
+                      held_out: dict | None = None) -> FigureSpec:
     """Log-log scatter of model vs reported, one series per compute model, the paper's model in grey."""
     reported = frame[f"{metric}_reported"].to_numpy(float)
     ok = np.isfinite(reported) & (reported > 0) & np.isfinite(frame[f"{metric}_model"].to_numpy(float))
@@ -52,7 +68,7 @@ def model_vs_reported(frame: pd.DataFrame, metric: str, model_label: str = "cali
     series = [Series("paper model", part[f"{metric}_reported"], part[f"{metric}_paper"], kind="scatter",
                      color="#bbbbbb", marker="x", size=6, text=_labels(part))]
     for cm, group in part.groupby("compute_model", sort=True):
-        series.append(Series(f"{cm} ({model_label})", group[f"{metric}_reported"], group[f"{metric}_model"],
+        series.append(Series(f"{cm} ({model_label}, {sample})", group[f"{metric}_reported"], group[f"{metric}_model"],
                              kind="scatter", color=COMPUTE_MODEL_COLORS.get(cm), text=_labels(group)))
     values = np.concatenate([part[f"{metric}_reported"], part[f"{metric}_model"], part[f"{metric}_paper"]])
     values = values[np.isfinite(values) & (values > 0)]
@@ -62,22 +78,36 @@ def model_vs_reported(frame: pd.DataFrame, metric: str, model_label: str = "cali
     for k, label in BANDS[1:]:
         ref_lines += [(span, span * k, f"{label} band"), (span, span / k, f"1/{label}")]
     stats = ratio_stats(part[f"{metric}_model"], part[f"{metric}_reported"])
-    caption = (f"{stats['n']} rows; {model_label}: median |model/reported - 1| = {_pct(stats['median_abs_error'])}, "
-               f"{_pct(stats['within_2x'])} within 2x" if stats["n"] else "no comparable rows")
+    caption = (f"{stats['n']} rows; {model_label} ({SAMPLES[sample]}): median |model/reported - 1| = "
+               f"{_pct(stats['median_abs_error'])}, {_pct(stats['within_2x'])} within 2x" if stats["n"]
+               else "no comparable rows") + _held_out_text(held_out, metric)
     name = METRIC_LABELS[metric]
-    return FigureSpec(key=f"validation_{metric}", title=f"Model vs published chips: {name}",
+    return FigureSpec(key=f"validation_{metric}", title=f"Model vs published chips ({sample}): {name}",
                       x_label=f"reported {name}", y_label=f"model {name}", series=series, x_log=True, y_log=True,
                       ref_lines=ref_lines, caption=caption)
 
 
-def error_by(frame: pd.DataFrame, by: str, model_label: str = "calibrated") -> FigureSpec:
+def _held_out_text(held_out: dict | None, metric: str) -> str:
+    """The held-out (nested leave-one-chip-out) errors of ``metric`` over all rows and the SRAM rows."""
+    if not held_out:
+        return ""
+    parts = []
+    for group in ("all", "SRAM"):
+        stats = held_out.get(group, {}).get(metric, {}).get("model")
+        if stats:
+            parts.append(f"{group} {stats['n']} rows: median {_pct(stats['median_abs_error'])}, "
+                         f"{_pct(stats['within_2x'])} within 2x")
+    return ". Held-out (nested leave-one-chip-out, from the calibration): " + "; ".join(parts) if parts else ""
+
+
+def error_by(frame: pd.DataFrame, by: str, model_label: str = "calibrated", sample: str = "unstated") -> FigureSpec:
     """Grouped bars: median |model/reported - 1| per node bin or per compute model, both metrics, both models."""
     keys = _node_bins(frame.node_nm.to_numpy(float)) if by == "node" else frame.compute_model.to_numpy(str)
     order = [b[2] for b in NODE_BINS] if by == "node" else sorted(set(keys))
     categories = [k for k in order if np.any(keys == k)]
     series = []
     for metric, short in (("tops_per_w", "TOPS/W"), ("tops_per_mm2", "TOPS/mm2")):
-        for model, label, color in (("model", model_label, None), ("paper", "paper", None)):
+        for model, label, color in (("model", f"{model_label} ({sample})", None), ("paper", "paper", None)):
             errors = []
             for category in categories:
                 part = frame[keys == category]
@@ -85,9 +115,10 @@ def error_by(frame: pd.DataFrame, by: str, model_label: str = "calibrated") -> F
                 errors.append(np.nan if err is None else 100 * err)
             series.append(Series(f"{short}, {label}", categories, errors, kind="bar", color=color))
     title = "technology node" if by == "node" else "compute model"
-    return FigureSpec(key=f"validation_error_by_{by}", title=f"Model error by {title}",
+    return FigureSpec(key=f"validation_error_by_{by}", title=f"Model error by {title} ({sample})",
                       x_label=title, y_label="median |model/reported - 1| (%)", series=series, y_log=True,
-                      caption="median absolute error of the model against the published figures, per group")
+                      caption="median absolute error of the model against the published figures, per group; "
+                              f"{model_label}: {SAMPLES[sample]}")
 
 
 def chip_landscape(frame: pd.DataFrame) -> FigureSpec:
