@@ -5,7 +5,8 @@ The package root holds the main entry points::
     import imcbench
     result = imcbench.evaluate("resnet8", imcbench.paper_system("aimc", 256))
 
-``evaluate``, ``evaluate_many``, ``load_system``, ``paper_system`` and the subpackages (``imcbench.macro``,
+``evaluate``, ``evaluate_many``, ``load_system``, ``paper_system``, ``run_study``, ``run_sweep``,
+``evaluate_llm`` and the subpackages (``imcbench.macro``,
 ``imcbench.dse``, ...) are imported on first use, so ``import imcbench`` stays fast (the CLI and the sweep
 workers import it first).
 """
@@ -19,7 +20,9 @@ __version__ = "0.1.0"
 
 _LAZY = {"evaluate": "imcbench.evaluation", "evaluate_many": "imcbench.evaluation",
          "NetworkResult": "imcbench.evaluation", "LayerResult": "imcbench.evaluation",
-         "load_system": "imcbench.hardware", "paper_system": "imcbench.hardware"}
+         "load_system": "imcbench.hardware", "paper_system": "imcbench.hardware",
+         "run_study": "imcbench.report.study_report", "run_sweep": "imcbench.dse.runner",
+         "evaluate_llm": "imcbench.llm_eval"}
 
 __all__ = ["ImcbenchError", "Layer", "LayerKind", "Network", "load_workload", "__version__", *_LAZY]
 

@@ -70,11 +70,13 @@ def run_study(settings: study.StudySettings, out_dir: Path | str, *, extended: b
           f"{len(settings.mapping_spaces)} mapping space(s)")
     networks = study.network_table(run_network_points(settings, extended, out / "study.duckdb", force=force,
                                                       workers=jobs, stage=stage), settings)
+    stage(f"findings and conclusions in {len(settings.mapping_spaces)} mapping space(s)")
     by_space = study.findings_by_space(peak, layers, networks, settings)
     found = [f for fs in by_space.values() for f in fs]
     differences = study.finding_differences(by_space)
     conclusions = study.network_conclusions(networks, settings.mapping_spaces)
     _write_tables(out, peak, layers, networks, found, differences, conclusions)
+    stage("figures (the sections' data first: limits, validation, accuracy, clusters)")
     report_sections, skipped = _draw_sections(settings, peak, layers, networks, by_space, differences,
                                               conclusions, sections, digits, out / "figures", jobs, stage)
     figures = [f for s in report_sections for f in s.figures]
