@@ -152,3 +152,23 @@ def test_compare_models_puts_every_model_on_the_same_rows():
         assert v["model_median_error"] == pytest.approx(cell["calibrated"]["median_abs_error"])
         assert (v["outcome"] == "loses to") == (cell["calibrated"]["median_abs_error"] >
                                                 cell["trivial"]["median_abs_error"])
+
+
+@pytest.mark.parametrize("name, hardware", [("IBM HERMES 64-core", "hermes_64core.yaml"),
+                                            ("Ambrogio 2023", "ambrogio2023.yaml")])
+def test_pcm_systems_are_modeled_with_the_pcm_cell(name, hardware):
+    from dataclasses import replace
+
+    from imcbench.celltech import get_cell
+    from imcbench.hardware.config import load_system
+
+    macro = load_system(SYSTEMS_FILE.parent / "systems" / hardware).macro
+    assert macro.cell == "pcm"
+    pcm, sram = macro.evaluate(), replace(macro, cell="sram6t").evaluate()
+    # every cell of every macro is read once per cycle at the cell table's compute read energy
+    cells = macro.rows * macro.cols * macro.n_macros
+    assert pcm.energy_per_cycle_pj["bitline"] == pytest.approx(cells * get_cell("pcm").read_energy_fj_per_bit / 1e3)
+    assert pcm.tops_per_w < sram.tops_per_w  # a PCM read (V^2 G t) costs more than the SRAM bit-line C V^2
+    assert pcm.tops == pytest.approx(sram.tops)  # the cell does not change the model's clock
+    rows = [r for r in evaluate_cases() if r.system == name and r.metric == "tops_per_w"]
+    assert rows and all(r.paper == pytest.approx(pcm.tops_per_w) for r in rows)
