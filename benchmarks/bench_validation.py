@@ -388,17 +388,19 @@ def envm_cells_table(chips) -> None:
     def err(m, g, metric):
         return results[m][0][g][metric]["calibrated"]["median_abs_error"]
 
+    def versus(a: float, b: float) -> str:
+        return "lower" if a < b else "higher" if a > b else "equal"
+
     base = "constants"
     for m in ENVM_CELL_MODELS:
         if m == base:
             continue
-        helps = (err(m, "IS", "tops_per_w") < err(base, "IS", "tops_per_w")
-                 and err(m, "all", "tops_per_w") < err(base, "all", "tops_per_w")
-                 and err(m, "all", "tops_per_mm2") <= err(base, "all", "tops_per_mm2"))
-        print(f"verdict: {m} {'helps' if helps else 'does not help'} on held-out chips vs {base} "
-              f"(IS TOPS/W {err(m, 'IS', 'tops_per_w'):.0%} vs {err(base, 'IS', 'tops_per_w'):.0%}, all TOPS/W "
-              f"{err(m, 'all', 'tops_per_w'):.0%} vs {err(base, 'all', 'tops_per_w'):.0%}, all TOPS/mm2 "
-              f"{err(m, 'all', 'tops_per_mm2'):.0%} vs {err(base, 'all', 'tops_per_mm2'):.0%})")
+        checks = [(g, metric, err(m, g, metric), err(base, g, metric))
+                  for g, metric in (("IS", "tops_per_w"), ("all", "tops_per_w"), ("all", "tops_per_mm2"))]
+        helps = checks[0][2] < checks[0][3] and checks[1][2] < checks[1][3] and checks[2][2] <= checks[2][3]
+        detail = ", ".join(f"{g} {dict(METRICS)[metric]} {a:.1%} vs {b:.1%} ({versus(a, b)})"
+                           for g, metric, a, b in checks)
+        print(f"verdict: {m} {'helps' if helps else 'does not help'} on held-out chips vs {base}: {detail}")
     print(f"default eNVM cell model (imcbench.validation.predict.DEFAULT_ENVM_CELL_MODEL): {DEFAULT_ENVM_CELL_MODEL}")
 
 

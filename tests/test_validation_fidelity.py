@@ -172,3 +172,24 @@ def test_pcm_systems_are_modeled_with_the_pcm_cell(name, hardware):
     assert pcm.tops == pytest.approx(sram.tops)  # the cell does not change the model's clock
     rows = [r for r in evaluate_cases() if r.system == name and r.metric == "tops_per_w"]
     assert rows and all(r.paper == pytest.approx(pcm.tops_per_w) for r in rows)
+
+
+def test_calibrated_column_scales_the_cell_terms_the_calibration_was_fitted_on(tmp_path):
+    from imcbench.validation.predict import DEFAULT_ENVM_CELL_MODEL, NVM_CELL_AREA_RATIO, fitted_cell_terms
+
+    assert fitted_cell_terms("sram6t") is None
+    assert fitted_cell_terms("pcm", "table") == {"cell_area_ratio": pytest.approx(25 / 150), "cell_read_fj": 10.0}
+    constants = fitted_cell_terms("pcm", "constants")
+    assert constants["cell_area_ratio"] == NVM_CELL_AREA_RATIO and math.isnan(constants["cell_read_fj"])
+    # the packaged calibration uses the default eNVM model; under 'constants' a PCM macro's calibrated TOPS/W is
+    # that of the SRAM bit-line model its eNVM factor was fitted on, while the paper column reads the PCM cell
+    assert DEFAULT_ENVM_CELL_MODEL == "constants"
+    case = next(c for c in load_cases() if c["name"] == "IBM HERMES 64-core")
+    hardware = yaml.safe_load((SYSTEMS_FILE.parent / case["hardware"]).read_text())
+    hardware["macro"]["cell"] = "sram6t"
+    (tmp_path / "hermes_sram.yaml").write_text(yaml.safe_dump(hardware))
+    pcm = [r for r in evaluate_cases([case]) if r.metric == "tops_per_w"]
+    sram = [r for r in evaluate_cases([{**case, "hardware": str(tmp_path / "hermes_sram.yaml")}])
+            if r.metric == "tops_per_w"]
+    assert pcm[0].calibrated == pytest.approx(sram[0].calibrated)
+    assert pcm[0].paper < sram[0].paper
