@@ -12,8 +12,9 @@ describe it. A figure is modelled by:
 Columns: the paper model, the paper model with the ADC survey's median converter, and the packaged calibration
 (peak rows only). The calibration scales the macro model the way it was fitted: an eNVM cell (pcm, rram, mram)
 with the chip predictions' cell terms (:func:`imcbench.validation.predict.fitted_cell_terms`; by default the SRAM
-bit-line read energy that the eNVM factor was fitted on), not the cell table's read energy of the paper column. The ratio is model / measured; a figure measured at a wider boundary than the model's
-(chip vs macros) is expected to come out above 1 for TOPS/W.
+bit-line read energy that the eNVM factor was fitted on), not the cell table's read energy of the paper column.
+The ratio is model / measured; a figure measured at a wider boundary than the model's (chip vs macros) is
+expected to come out above 1 for TOPS/W.
 """
 
 from __future__ import annotations
