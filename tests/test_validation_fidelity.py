@@ -193,3 +193,24 @@ def test_calibrated_column_scales_the_cell_terms_the_calibration_was_fitted_on(t
             if r.metric == "tops_per_w"]
     assert pcm[0].calibrated == pytest.approx(sram[0].calibrated)
     assert pcm[0].paper < sram[0].paper
+
+
+@pytest.mark.parametrize("envm_cells", [None, "table_area", "table"])
+def test_compare_models_predicts_with_the_requested_envm_cell_model(monkeypatch, envm_cells):
+    from imcbench.validation import compare
+    from imcbench.validation.chips import PACKAGED_CHIPS_FILE, load_chips
+    from imcbench.validation.predict import DEFAULT_ENVM_CELL_MODEL
+
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def components(chips, envm_cells="constants", adc_model="paper"):
+        seen.append(envm_cells)
+        raise Stop
+
+    monkeypatch.setattr(compare, "chip_components", components)
+    with pytest.raises(Stop):
+        compare.compare_models(load_chips(PACKAGED_CHIPS_FILE), envm_cells=envm_cells)
+    assert seen == [envm_cells or DEFAULT_ENVM_CELL_MODEL]
