@@ -93,8 +93,9 @@ CELL_TABLE_OF_FAMILY = {"ReRAM": "rram", "PCM": "pcm", "MRAM": "mram"}
 # TOPS/W ratio 0.83 (constants) vs 0.18 (table: the table's read energies, derived from memory-read conditions,
 # over-predict these macros' energy); TOPS/mm2 median error 0.77 (constants) vs 0.82 (table areas). Calibrated and
 # held out (benchmarks/bench_validation.py --envm-cells: the issue 14 comparison, calibration refitted per fold),
-# TOPS/W median error on the 19 IS rows / all 66 rows: constants 94 % / 60 %, table_area 94 % / 60 %, table 99 % /
-# 61 % (TOPS/mm2 all rows 82 % for the three): the cell table does not help on held-out chips, so the default stays.
+# TOPS/W median error on the 19 IS rows / all 66 rows: constants 93.7 % / 60.4 %, table_area the same (its areas
+# do not enter TOPS/W), table 98.9 % / 60.8 %; TOPS/mm2 all rows 81.5 % (constants) vs 82.3 % (both table models):
+# the cell table does not help on held-out chips, so the default stays 'constants'.
 ENVM_CELL_MODELS = ("constants", "table_area", "table")
 DEFAULT_ENVM_CELL_MODEL = "constants"
 CAPACITOR_TRANSISTOR_EQUIV = 1.0  # a compute capacitor over a cell counted as one transistor of area (assumption)
