@@ -107,14 +107,22 @@ class SweepStore:
         return {r[0] for r in rows}
 
     def write(self, output: BatchOutput) -> None:
-        """Store one finished batch in a single transaction (all of it, or nothing when interrupted)."""
+        """Store one finished batch in a single transaction (all of it, or nothing when interrupted).
+
+        The rows are registered as views before the transaction: DuckDB's implicit scan of a Python variable
+        looks the name up in the caller's frames, and a Ctrl-C during that look-up surfaced as "Table with
+        name frame does not exist" instead of an interrupt; views dropped inside an aborted transaction fail,
+        hence they are registered and dropped outside it."""
+        views = {}
         try:
-            self.con.begin()
             for table, columns in (("results", output.results), ("layers", output.layers),
                                    ("skipped", output.skipped)):
                 if columns:
-                    frame = pd.DataFrame(columns)  # noqa: F841 (read by the SQL below)
-                    self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM frame ON CONFLICT DO NOTHING")
+                    views[table] = f"{BATCH_VIEW}_{table}"
+                    self.con.register(views[table], pd.DataFrame(columns))
+            self.con.begin()
+            for table, view in views.items():
+                self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {view} ON CONFLICT DO NOTHING")
             self.con.commit()
         except (duckdb.Error, RuntimeError, KeyboardInterrupt) as exc:
             self._rollback()
@@ -125,6 +133,15 @@ class SweepStore:
             raise ImcbenchError(f"{self.path}: cannot write results ({str(exc).splitlines()[0]}); the batches "
                                 "stored before are kept: fix that (e.g. free disk space), then run the same command "
                                 "again to resume") from None
+        finally:
+            self._unregister(views.values())
+
+    def _unregister(self, views) -> None:
+        for view in views:
+            try:
+                self.con.unregister(view)
+            except (duckdb.Error, RuntimeError):  # a closed connection: the views went with it
+                pass
 
     def _rollback(self) -> None:
         try:
@@ -150,6 +167,9 @@ def utf8_path(path: str | Path) -> str:
         raise ImcbenchError(f"{shown}: the path is not valid UTF-8 text, which the results database needs; "
                             "rename it or choose another path") from None
     return text
+
+
+BATCH_VIEW = "imcbench_batch"  # prefix of the views a batch's rows are registered as while they are inserted
 
 
 def is_interrupt(exc: BaseException) -> bool:
