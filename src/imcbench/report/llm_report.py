@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from imcbench.report.figspec import FigureSpec, Series, save_static
+from imcbench.figspec import FigureSpec, Series, save_static
 from imcbench.report.html import Section, escape, write
 
 CELL_COLORS = {"sram6t": "#1f77b4", "sram8t": "#17becf", "rram": "#d62728", "pcm": "#ff7f0e", "fefet": "#9467bd",
