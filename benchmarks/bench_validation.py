@@ -1,6 +1,7 @@
 """Validation against published chips: leave-one-chip-out errors, before/after, the model variants tried, timing.
 
-Run: python benchmarks/bench_validation.py [CHIPS.csv] [--variants] [--floor] [--adc] [--compare] [--figures DIR]
+Run: python benchmarks/bench_validation.py [CHIPS.csv] [--variants] [--floor] [--adc] [--compare] [--envm-cells]
+[--figures DIR]
 (default ../shared/imc_data/chips_train.csv; prints tables and the time of each step; no assertions;
 ``--figures`` writes the model-vs-reported figures of the nested leave-one-chip-out predictions).
 
@@ -22,7 +23,10 @@ compute model the in-sample error of the model form beside the trivial predictor
 ``--adc`` compares the macro model's ADC options (paper fit, survey median, survey envelope) by plain
 leave-one-chip-out at the shipped regularisation (uncalibrated and calibrated). ``--compare`` prints the issue 14
 side-by-side table (imcbench.validation.compare: paper, calibrated, nested form selection, trivial, regression,
-80 % interval coverage) and the issue 14 targets.
+80 % interval coverage) and the issue 14 targets. ``--envm-cells`` runs that comparison once per eNVM cell model
+(imcbench.validation.predict.ENVM_CELL_MODELS: constants, table_area, table; the calibration refitted in every
+fold) and states from the held-out errors whether the cell table helps (IS and all-row TOPS/W both lower, all-row
+TOPS/mm2 no higher than with the constants).
 """
 
 from __future__ import annotations
@@ -344,6 +348,62 @@ def compare_table(chips) -> None:
               f"({v['model_median_error']:.0%} vs {v['trivial_median_error']:.0%})")
 
 
+ENVM_GROUPS = ("all", "IS", "eNVM", "SRAM")
+
+
+def _compare_summary(chips, envm_cells: str) -> tuple[dict, list[dict]]:
+    from imcbench.validation.compare import compare_models
+
+    result = compare_models(chips, envm_cells=envm_cells)
+    return result.summary, result.verdicts
+
+
+def envm_cells_table(chips) -> None:
+    """Issue 14, the IS verdict: the comparison under each eNVM cell model, calibration refitted per fold."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from imcbench.validation.predict import DEFAULT_ENVM_CELL_MODEL, ENVM_CELL_MODELS
+
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=len(ENVM_CELL_MODELS)) as pool:
+        futures = {m: pool.submit(_compare_summary, chips, m) for m in ENVM_CELL_MODELS}
+        results = {m: f.result() for m, f in futures.items()}
+    print(f"{'issue 14 comparison x ' + str(len(ENVM_CELL_MODELS)) + ' eNVM cell models (parallel)':52s} "
+          f"{1e3 * (time.perf_counter() - start):9.1f} ms")
+    print("\neNVM cell models, calibrated model, nested leave-one-chip-out: median err / within 2x (rows)")
+    print(f"{'cells':11s} " + " ".join(f"{g + ' ' + lab:>22s}" for g in ENVM_GROUPS for _, lab in METRICS[:2]))
+    for m, (summary, _) in results.items():
+        cells = []
+        for g in ENVM_GROUPS:
+            for metric, _ in METRICS[:2]:
+                c = summary[g][metric]["calibrated"]
+                cells.append(f"{c['median_abs_error']:.0%}/{c['within_2x']:.0%} ({c['n']})")
+        print(f"{m:11s} " + " ".join(f"{c:>22s}" for c in cells))
+    for m, (_, verdict_rows) in results.items():
+        for v in verdict_rows:
+            if v["compute_model"] == "IS":
+                print(f"  {m:11s} IS ({v['n']} rows): calibrated {v['outcome']} trivial on TOPS/W "
+                      f"({v['model_median_error']:.0%} vs {v['trivial_median_error']:.0%})")
+
+    def err(m, g, metric):
+        return results[m][0][g][metric]["calibrated"]["median_abs_error"]
+
+    def versus(a: float, b: float) -> str:
+        return "lower" if a < b else "higher" if a > b else "equal"
+
+    base = "constants"
+    for m in ENVM_CELL_MODELS:
+        if m == base:
+            continue
+        checks = [(g, metric, err(m, g, metric), err(base, g, metric))
+                  for g, metric in (("IS", "tops_per_w"), ("all", "tops_per_w"), ("all", "tops_per_mm2"))]
+        helps = checks[0][2] < checks[0][3] and checks[1][2] < checks[1][3] and checks[2][2] <= checks[2][3]
+        detail = ", ".join(f"{g} {dict(METRICS)[metric]} {a:.1%} vs {b:.1%} ({versus(a, b)})"
+                           for g, metric, a, b in checks)
+        print(f"verdict: {m} {'helps' if helps else 'does not help'} on held-out chips vs {base}: {detail}")
+    print(f"default eNVM cell model (imcbench.validation.predict.DEFAULT_ENVM_CELL_MODEL): {DEFAULT_ENVM_CELL_MODEL}")
+
+
 def write_figures(chips, data: cal.FitData, cv: cal.CrossValidation, folder: str) -> None:
     from pathlib import Path
 
@@ -359,8 +419,11 @@ def write_figures(chips, data: cal.FitData, cv: cal.CrossValidation, folder: str
 
 
 def main(path: str | None = None, with_variants: bool = False, figures: str | None = None,
-         floor: bool = False, adc: bool = False, compare: bool = False) -> None:
+         floor: bool = False, adc: bool = False, compare: bool = False, envm_cells: bool = False) -> None:
     chips = timed("load chips", load_chips, path)
+    if envm_cells:
+        envm_cells_table(chips)
+        return
     if adc or compare:  # the issue 14 studies stand alone (the nested CV below takes minutes on a busy machine)
         if adc:
             adc_table(chips)
@@ -389,7 +452,7 @@ def main(path: str | None = None, with_variants: bool = False, figures: str | No
 if __name__ == "__main__":
     argv = sys.argv[1:]
     figures_dir = argv[argv.index("--figures") + 1] if "--figures" in argv else None
-    flags = ("--variants", "--floor", "--adc", "--compare", "--figures")
+    flags = ("--variants", "--floor", "--adc", "--compare", "--figures", "--envm-cells")
     args = [a for a in argv if a not in (*flags, figures_dir)]
     main(args[0] if args else None, with_variants="--variants" in argv, figures=figures_dir, floor="--floor" in argv,
-         adc="--adc" in argv, compare="--compare" in argv)
+         adc="--adc" in argv, compare="--compare" in argv, envm_cells="--envm-cells" in argv)

@@ -152,3 +152,65 @@ def test_compare_models_puts_every_model_on_the_same_rows():
         assert v["model_median_error"] == pytest.approx(cell["calibrated"]["median_abs_error"])
         assert (v["outcome"] == "loses to") == (cell["calibrated"]["median_abs_error"] >
                                                 cell["trivial"]["median_abs_error"])
+
+
+@pytest.mark.parametrize("name, hardware", [("IBM HERMES 64-core", "hermes_64core.yaml"),
+                                            ("Ambrogio 2023", "ambrogio2023.yaml")])
+def test_pcm_systems_are_modeled_with_the_pcm_cell(name, hardware):
+    from dataclasses import replace
+
+    from imcbench.celltech import get_cell
+    from imcbench.hardware.config import load_system
+
+    macro = load_system(SYSTEMS_FILE.parent / "systems" / hardware).macro
+    assert macro.cell == "pcm"
+    pcm, sram = macro.evaluate(), replace(macro, cell="sram6t").evaluate()
+    # every cell of every macro is read once per cycle at the cell table's compute read energy
+    cells = macro.rows * macro.cols * macro.n_macros
+    assert pcm.energy_per_cycle_pj["bitline"] == pytest.approx(cells * get_cell("pcm").read_energy_fj_per_bit / 1e3)
+    assert pcm.tops_per_w < sram.tops_per_w  # a PCM read (V^2 G t) costs more than the SRAM bit-line C V^2
+    assert pcm.tops == pytest.approx(sram.tops)  # the cell does not change the model's clock
+    rows = [r for r in evaluate_cases() if r.system == name and r.metric == "tops_per_w"]
+    assert rows and all(r.paper == pytest.approx(pcm.tops_per_w) for r in rows)
+
+
+def test_calibrated_column_scales_the_cell_terms_the_calibration_was_fitted_on(tmp_path):
+    from imcbench.validation.predict import DEFAULT_ENVM_CELL_MODEL, NVM_CELL_AREA_RATIO, fitted_cell_terms
+
+    assert fitted_cell_terms("sram6t") is None
+    assert fitted_cell_terms("pcm", "table") == {"cell_area_ratio": pytest.approx(25 / 150), "cell_read_fj": 10.0}
+    constants = fitted_cell_terms("pcm", "constants")
+    assert constants["cell_area_ratio"] == NVM_CELL_AREA_RATIO and math.isnan(constants["cell_read_fj"])
+    # the packaged calibration uses the default eNVM model; under 'constants' a PCM macro's calibrated TOPS/W is
+    # that of the SRAM bit-line model its eNVM factor was fitted on, while the paper column reads the PCM cell
+    assert DEFAULT_ENVM_CELL_MODEL == "constants"
+    case = next(c for c in load_cases() if c["name"] == "IBM HERMES 64-core")
+    hardware = yaml.safe_load((SYSTEMS_FILE.parent / case["hardware"]).read_text())
+    hardware["macro"]["cell"] = "sram6t"
+    (tmp_path / "hermes_sram.yaml").write_text(yaml.safe_dump(hardware))
+    pcm = [r for r in evaluate_cases([case]) if r.metric == "tops_per_w"]
+    sram = [r for r in evaluate_cases([{**case, "hardware": str(tmp_path / "hermes_sram.yaml")}])
+            if r.metric == "tops_per_w"]
+    assert pcm[0].calibrated == pytest.approx(sram[0].calibrated)
+    assert pcm[0].paper < sram[0].paper
+
+
+@pytest.mark.parametrize("envm_cells", [None, "table_area", "table"])
+def test_compare_models_predicts_with_the_requested_envm_cell_model(monkeypatch, envm_cells):
+    from imcbench.validation import compare
+    from imcbench.validation.chips import PACKAGED_CHIPS_FILE, load_chips
+    from imcbench.validation.predict import DEFAULT_ENVM_CELL_MODEL
+
+    seen = []
+
+    class Stop(Exception):
+        pass
+
+    def components(chips, envm_cells="constants", adc_model="paper"):
+        seen.append(envm_cells)
+        raise Stop
+
+    monkeypatch.setattr(compare, "chip_components", components)
+    with pytest.raises(Stop):
+        compare.compare_models(load_chips(PACKAGED_CHIPS_FILE), envm_cells=envm_cells)
+    assert seen == [envm_cells or DEFAULT_ENVM_CELL_MODEL]

@@ -71,30 +71,33 @@ def enob_of_bits(bits) -> np.ndarray:
 def survey_energy_pj(enob, node_nm, rate_hz, adc_model: str = "survey_median",
                      architecture: str = DEFAULT_ADC_ARCHITECTURE) -> np.ndarray:
     """Energy of one conversion, pJ: W_arch 2^ENOB (node/28)^alpha (f/100 MHz)^beta + T 4^ENOB (survey fit)."""
-    fit = survey_fit()
-    part = fit["energy"][_trend(adc_model)]
-    if architecture not in part["walden_pj_per_step"]:
-        raise ImcbenchError(f"ADC architecture {architecture!r} is not fitted; use one of "
-                            f"{', '.join(part['walden_pj_per_step'])}")
-    ref = fit["reference"]
+    part = survey_fit()["energy"][_trend(adc_model)]
     enob = np.asarray(enob, dtype=float)
-    walden = (part["walden_pj_per_step"][architecture] * 2.0 ** enob
-              * (np.asarray(node_nm, dtype=float) / ref["node_nm"]) ** part["node_exponent"]
-              * (np.asarray(rate_hz, dtype=float) / ref["rate_hz"]) ** part["rate_exponent"])
+    walden = (_fitted(part, "walden_pj_per_step", architecture) * 2.0 ** enob
+              * _node_rate_scale(part, node_nm, rate_hz))
     return walden + part["thermal_pj"] * 4.0 ** enob
 
 
 def survey_area_mm2(enob, node_nm, rate_hz, adc_model: str = "survey_median",
                     architecture: str = DEFAULT_ADC_ARCHITECTURE) -> np.ndarray:
     """Area of one converter, mm2: a_arch 2^(b ENOB) (node/28)^gamma (f/100 MHz)^delta (survey fit)."""
-    fit = survey_fit()
-    part = fit["area"][_trend(adc_model)]
-    if architecture not in part["area_mm2_at_enob0"]:
-        raise ImcbenchError(f"ADC architecture {architecture!r} is not fitted; use one of "
-                            f"{', '.join(part['area_mm2_at_enob0'])}")
-    ref = fit["reference"]
-    return (part["area_mm2_at_enob0"][architecture] * 2.0 ** (part["enob_exponent"] * np.asarray(enob, dtype=float))
-            * (np.asarray(node_nm, dtype=float) / ref["node_nm"]) ** part["node_exponent"]
+    part = survey_fit()["area"][_trend(adc_model)]
+    return (_fitted(part, "area_mm2_at_enob0", architecture)
+            * 2.0 ** (part["enob_exponent"] * np.asarray(enob, dtype=float))
+            * _node_rate_scale(part, node_nm, rate_hz))
+
+
+def _fitted(part: dict, table: str, architecture: str) -> float:
+    """The fitted coefficient of ``architecture`` in ``part[table]``; an unfitted architecture raises."""
+    if architecture not in part[table]:
+        raise ImcbenchError(f"ADC architecture {architecture!r} is not fitted; use one of {', '.join(part[table])}")
+    return part[table][architecture]
+
+
+def _node_rate_scale(part: dict, node_nm, rate_hz) -> np.ndarray:
+    """(node / reference node)^node_exponent x (rate / reference rate)^rate_exponent of one fitted trend."""
+    ref = survey_fit()["reference"]
+    return ((np.asarray(node_nm, dtype=float) / ref["node_nm"]) ** part["node_exponent"]
             * (np.asarray(rate_hz, dtype=float) / ref["rate_hz"]) ** part["rate_exponent"])
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 from imcbench.validation import baselines, conformal
 from imcbench.validation import calibration as cal
 from imcbench.validation.chips import PublishedChip
+from imcbench.validation.predict import DEFAULT_ENVM_CELL_MODEL, chip_components
 from imcbench.validation.stats import group_masks, ratio_stats
 
 # Nested forms, fewest factors first: (energy factors, area + delay factors). Added in the order of the
@@ -115,9 +116,12 @@ class Comparison:
 
 
 def compare_models(chips: list[PublishedChip], level: float = conformal.DEFAULT_LEVEL,
-                   nested_hyper: bool = True) -> Comparison:
-    """Every model of :data:`MODELS` by leave-one-chip-out on the rows a calibration can fit (module doc)."""
-    data = cal.fit_data(chips)
+                   nested_hyper: bool = True, envm_cells: str | None = None) -> Comparison:
+    """Every model of :data:`MODELS` by leave-one-chip-out on the rows a calibration can fit (module doc).
+
+    ``envm_cells``: how eNVM rows are modeled (imcbench.validation.predict.ENVM_CELL_MODELS); None: the default.
+    """
+    data = cal.fit_data(chips, components=chip_components(chips, envm_cells or DEFAULT_ENVM_CELL_MODEL))
     comp = data.comp
     by_row = {c.row: c for c in chips}
     fields = pd.DataFrame([by_row[r].to_dict() for r in comp.rows])

@@ -10,8 +10,11 @@ describe it. A figure is modelled by:
 * ``not_modeled: <reason>`` - counted and printed with the reason, never silently dropped.
 
 Columns: the paper model, the paper model with the ADC survey's median converter, and the packaged calibration
-(peak rows only). The ratio is model / measured; a figure measured at a wider boundary than the model's
-(chip vs macros) is expected to come out above 1 for TOPS/W.
+(peak rows only). The calibration scales the macro model the way it was fitted: an eNVM cell (pcm, rram, mram)
+with the chip predictions' cell terms (:func:`imcbench.validation.predict.fitted_cell_terms`; by default the SRAM
+bit-line read energy that the eNVM factor was fitted on), not the cell table's read energy of the paper column.
+The ratio is model / measured; a figure measured at a wider boundary than the model's (chip vs macros) is
+expected to come out above 1 for TOPS/W.
 """
 
 from __future__ import annotations
@@ -80,15 +83,26 @@ def _peak(system, calib, compute_model: str, cell_family: str) -> dict[str, dict
            "survey_adc": {"tops_per_w": survey.tops_per_w, "tops": survey.tops, "tops_per_mm2": survey.tops_per_mm2},
            "calibrated": {k: math.nan for k in METRICS}}
     if calib is not None:
-        cal = apply_calibration(paper.energy_per_cycle_pj, paper.area_mm2_by_component, compute_model, calib,
-                                cell_family=cell_family, node_nm=spec.node_nm,
-                                delay_by_component=paper.tclk_ns_by_component)
+        base = _as_fitted(spec)
+        cal = apply_calibration(base.energy_pj, base.area_mm2, compute_model, calib,
+                                cell_family=cell_family, node_nm=spec.node_nm, delay_by_component=base.tclk_ns)
         energy = float(sum(np.sum(v) for v in cal.energy_pj.values()))
         area = float(sum(np.sum(v) for v in cal.area_mm2.values()))
         tclk = float(sum(np.sum(v) for v in cal.delay_ns.values()))
         tops = 2 * paper.macs_per_cycle / tclk / 1e3
         out["calibrated"] = {"tops_per_w": 2 * paper.macs_per_cycle / energy, "tops": tops, "tops_per_mm2": tops / area}
     return out
+
+
+def _as_fitted(spec) -> "model.PeakArrays":
+    """The macro model of ``spec`` as the calibration was fitted: an eNVM cell with the cell terms the chip
+    predictions used (imcbench.validation.predict.fitted_cell_terms); the factors scale those terms, not others."""
+    from imcbench.macro import model
+    from imcbench.validation.predict import fitted_cell_terms
+
+    params = spec.params()
+    terms = fitted_cell_terms(spec.cell)
+    return model.peak(params if terms is None else replace(params, **terms))
 
 
 def _network(system, case: dict, m: dict) -> dict[str, dict[str, float]]:
