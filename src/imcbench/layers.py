@@ -9,7 +9,7 @@ From the bottom up:
 
 * errors (and this map);
 * constants and helpers: technology nodes and memory cells, limits, YAML and safe file I/O, the figure
-  description (data only; its renderers import plotly/matplotlib on use);
+  description (data only; its renderers import plotly/matplotlib on use), the study's default settings;
 * physics: pure equations of devices shared by every model (converters, interconnect wires and
   links, the ADC survey fit);
 * macro: one IMC macro (cells, components, peak figures);
@@ -35,7 +35,7 @@ ROOT_MODULES = ("imcbench", "imcbench.__main__")  # the facade and the entry poi
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("imcbench.errors", "imcbench.layers"),
     ("imcbench.limits", "imcbench.yamlio", "imcbench.safeio", "imcbench.tech", "imcbench.celltech",
-     "imcbench.figspec"),
+     "imcbench.figspec", "imcbench.study_defaults"),
     ("imcbench.converters", "imcbench.interconnect", "imcbench.adc_survey"),
     ("imcbench.macro",),
     ("imcbench.workload", "imcbench.hardware"),
