@@ -13,7 +13,7 @@ From the bottom up:
 * physics: pure equations of devices shared by every model (converters, interconnect wires and
   links, the ADC survey fit);
 * macro: one IMC macro (cells, components, peak figures);
-* workload and hardware: a network's layers; a system (macros, memories, interconnect);
+* workload and hardware: a network's layers; a system (macros, memories, interconnect) and its peak figures;
 * mapping: where each layer runs and what it moves;
 * evaluation, then llm_eval built on it: the engine that costs a network on a system;
 * features (accuracy, scaling, validation, hetero): models that use the engine and the macro;
