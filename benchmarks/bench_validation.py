@@ -407,7 +407,7 @@ def envm_cells_table(chips) -> None:
 def write_figures(chips, data: cal.FitData, cv: cal.CrossValidation, folder: str) -> None:
     from pathlib import Path
 
-    from imcbench.report.figspec import save_static
+    from imcbench.figspec import save_static
     from imcbench.validation.figures import validation_figures
 
     frame = cal.cross_validated_frame(chips, data, cv)

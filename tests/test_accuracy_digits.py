@@ -11,7 +11,7 @@ from imcbench.accuracy.explore import (adc_bit_energy, cheapest_for_sqnr, design
                                        sqnr_constraint_mask)
 from imcbench.accuracy.figures import accuracy_figures
 from imcbench.macro.components import ADC_CAP_PER_BIT_FF
-from imcbench.report.figspec import save_static
+from imcbench.figspec import save_static
 from imcbench.workload import Layer, load_workload
 
 

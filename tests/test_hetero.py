@@ -285,7 +285,7 @@ def test_example_systems_load():
 
 def test_segments_figures_render(block8, tmp_path):
     from imcbench.hetero.figures import hetero_figures
-    from imcbench.report.figspec import save_static, to_plotly
+    from imcbench.figspec import save_static, to_plotly
 
     figures = hetero_figures(compare(block8, HeteroSystem()))
     gantt = figures[0]

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from imcbench.errors import ImcbenchError
-from imcbench.llm_study import (LLMStudySettings, break_even_batch, compare, llm_findings, run_llm_study)
+from imcbench.llm_study import LLMStudySettings, break_even_batch, compare, llm_findings
+from imcbench.report.llm_report import run_llm_study
 from tests.conftest import assert_user_error, run_cli
 
 

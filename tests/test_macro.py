@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from imcbench.errors import ImcbenchError
-from imcbench.macro import MacroSpec, evaluate_macros, system_peak
+from imcbench.hardware.system_peak import system_peak
+from imcbench.macro import MacroSpec, evaluate_macros
 from imcbench.macro import components as cmp
 from imcbench.tech import TECH_28NM, Technology
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imcbench.report.figspec import FigureSpec, Series, log_ticks, to_plotly
+from imcbench.figspec import FigureSpec, Series, log_ticks, to_plotly
 from imcbench.report.study_figures import pareto_figure
 
 

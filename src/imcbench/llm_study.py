@@ -10,12 +10,12 @@ and programming noise, :mod:`imcbench.accuracy`). A batch sweep finds the batch 
 non-volatile cells reprogrammed every batch breaks even with DIMC on SRAM.
 
 Every finding is computed from this run's numbers (:func:`llm_findings`); a difference under
-:data:`TIE_TOLERANCE` is a tie. Pure functions returning DataFrames; :func:`run_llm_study` writes files.
+:data:`TIE_TOLERANCE` is a tie. Pure functions returning DataFrames; the report layer's
+:func:`imcbench.report.llm_report.run_llm_study` runs them and writes the files.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import asdict, dataclass, field
@@ -369,35 +369,6 @@ class LLMStudyResult:
     wall_s: float
     figures: list[str]
     skipped: dict[str, str]
-
-
-def run_llm_study(settings: LLMStudySettings, out: Path, *, force: bool = False,
-                  progress: Callable[[str], None] = lambda m: None) -> LLMStudyResult:
-    """Run the LLM study and write its CSV tables, findings (JSON), figures and ``llm_report.html``."""
-    out = Path(out)
-    existing = [name for name in RESULT_FILES if (out / name).exists()]
-    if existing and not force:
-        raise ImcbenchError(f"{out} already holds an LLM study ({existing[0]}); use --force to overwrite it "
-                            "or --out for another folder")
-    start = time.perf_counter()
-    table = llm_table(settings, progress)
-    progress("LLM study: batch sweep for the break-even batch")
-    sweep = break_even_table(settings)
-    found = llm_findings(table, sweep)
-    skipped = study_systems(settings)[1]
-    wall = time.perf_counter() - start
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "llm_results.csv", index=False)
-    sweep.to_csv(out / "llm_break_even.csv", index=False)
-    (out / "llm_findings.json").write_text(json.dumps(
-        plain({"settings": settings.to_dict(), "wall_s": wall, "findings": [f.to_dict() for f in found],
-               "skipped_designs": skipped}),
-        indent=2))
-    progress("LLM study: figures")
-    from imcbench.report.llm_report import write_llm_report
-
-    figures = write_llm_report(out, settings, table, sweep, found, wall, skipped)
-    return LLMStudyResult(out, table, sweep, found, wall, figures, skipped)
 
 
 def plain(value):

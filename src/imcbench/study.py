@@ -28,7 +28,8 @@ import pandas as pd
 from imcbench.errors import ImcbenchError
 from imcbench.evaluation import ENERGY_GROUPS, energy_groups
 from imcbench.hardware.presets import MAPPING_SPACES, paper_system
-from imcbench.macro import MacroSpec, system_peak
+from imcbench.hardware.system_peak import system_peak
+from imcbench.macro import MacroSpec
 from imcbench.mapping.mapper import map_layer
 from imcbench.mapping.placement import Homes, buffer_level
 from imcbench.workload import load_workload

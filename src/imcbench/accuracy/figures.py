@@ -1,4 +1,4 @@
-"""Figures of the energy-accuracy trade-off (``FigureSpec``s, rendered by ``imcbench.report.figspec``).
+"""Figures of the energy-accuracy trade-off (``FigureSpec``s, rendered by ``imcbench.figspec``).
 
 * ``accuracy_energy_sqnr``: peak TOPS/W against the worst-layer SQNR of a network, one line per macro
   size across ADC resolutions (AIMC, 2 b/cycle), DIMC points at their input/weight limit;
@@ -16,7 +16,7 @@ from imcbench.accuracy.digits import (AIHWKIT_MLP_ACCURACY, AIHWKIT_MLP_FLOAT_AC
                                       accuracy_vs_adc_bits, float_accuracies)
 from imcbench.accuracy.explore import DEFAULT_ROWS, design_grid, network_sqnr
 from imcbench.accuracy.noise import MvmConfig
-from imcbench.report.figspec import PALETTE, FigureSpec, Series
+from imcbench.figspec import PALETTE, FigureSpec, Series
 
 FIGURE_BITS_PER_CYCLE = 2  # the paper's AIMC choice (2-bit DAC)
 MODEL_COLORS = {"mlp": "#9467bd", "cnn": "#ff7f0e"}

@@ -59,7 +59,7 @@ def hetero_command(
 def _write(result, out: Path, force: bool) -> None:
     """The JSON and figures, written into ``out`` all at once (imcbench.safeio.StagedFolder)."""
     from imcbench.hetero.figures import hetero_figures
-    from imcbench.report.figspec import save_static
+    from imcbench.figspec import save_static
 
     try:
         with StagedFolder(out, force, option="--out") as stage:

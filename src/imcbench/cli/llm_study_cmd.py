@@ -14,7 +14,8 @@ def run_llm_study_command(out: Path, *, force: bool, as_json: bool, objective: s
     """Run the LLM study into ``out`` and print the findings. ``sizes``: one macro size (rows) instead of
     256; ``unsupported``: study options given that the LLM study does not take (an error, not ignored)."""
     from imcbench.errors import ImcbenchError
-    from imcbench.llm_study import LLMStudySettings, plain, run_llm_study
+    from imcbench.llm_study import LLMStudySettings, plain
+    from imcbench.report.llm_report import run_llm_study
 
     if unsupported:
         raise ImcbenchError(f"{', '.join(unsupported)}: not an option of the LLM study (--llm takes --out, --force, "

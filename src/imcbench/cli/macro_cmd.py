@@ -13,7 +13,8 @@ from imcbench.celltech import DEFAULT_CELL, list_cells
 from imcbench.cli.app import app, console, print_json
 from imcbench.hardware import cell_costs
 from imcbench.errors import ImcbenchError
-from imcbench.macro import MacroSpec, system_peak
+from imcbench.hardware.system_peak import system_peak
+from imcbench.macro import MacroSpec
 from imcbench.macro.model import DEFAULT_DELAY_MODEL
 
 PAPER_SIZES = (32, 64, 128, 256, 512, 1024)

@@ -187,7 +187,7 @@ def _print_chips(frame) -> None:
 
 def _write_outputs(out: Path, bit_list, array_size, params, chips, table, chip_frame, force: bool) -> None:
     """Figures and tables, written into ``out`` all at once (imcbench.safeio.StagedFolder)."""
-    from imcbench.report.figspec import save_static
+    from imcbench.figspec import save_static
     from imcbench.scaling.figures import scaling_figures
 
     with StagedFolder(out, force, option="--out") as stage:

@@ -180,7 +180,7 @@ def _sample(summary: dict) -> str:
 def _write_outputs(predictions: list[ChipPrediction], out: Path, calibration: str, force: bool, sample: str,
                    calib: Calibration | None) -> list[Path]:
     """The table and figures, written into ``out`` all at once (imcbench.safeio.StagedFolder)."""
-    from imcbench.report.figspec import save_static
+    from imcbench.figspec import save_static
     from imcbench.validation.figures import validation_figures
 
     label = "paper" if calibration.lower() == "paper" else "calibrated"

@@ -6,16 +6,14 @@ A constraint is checked at one of two stages:
   costs no mapping time);
 * ``result``: on each network's `NetworkResult` (latency budget, minimum efficiency, ...).
 
-A violation skips the (design, network) point with the constraint's name as the reason. Other modules
-add constraints with :func:`register_constraint` (for example an accuracy module: ``min_sqnr_db`` on the
-system and the network); the module that registers them must be imported where workers run, so
-register them from an ``imcbench`` module listed in :data:`PLUGIN_MODULES`.
+A violation skips the (design, network) point with the constraint's name as the reason. Every
+constraint is registered below, at import, so workers know them all; ``min_sqnr_db`` calls the accuracy
+model (dse builds on accuracy, never the reverse). :func:`register_constraint` adds more.
 """
 
 from __future__ import annotations
 
 import difflib
-import importlib
 import math
 from dataclasses import dataclass
 from typing import Callable, Literal
@@ -25,7 +23,6 @@ from imcbench.errors import ImcbenchError
 Stage = Literal["hardware", "result"]
 # check(limit, context) -> None when met, else a short text saying by how much it is violated
 Check = Callable[[float, "ConstraintContext"], "str | None"]
-PLUGIN_MODULES: tuple[str, ...] = ("imcbench.accuracy.constraint",)  # imported before constraints are looked up
 
 
 @dataclass(frozen=True)
@@ -56,7 +53,6 @@ def register_constraint(name: str, stage: Stage, check: Check, help: str = "") -
 
 
 def constraint(name: str) -> Constraint:
-    _load_plugins()
     if name not in _REGISTRY:
         close = difflib.get_close_matches(name, list(_REGISTRY), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -85,11 +81,6 @@ def violations(limits: dict[str, float], stage: Stage, context: ConstraintContex
     return found
 
 
-def _load_plugins() -> None:
-    for module in PLUGIN_MODULES:
-        importlib.import_module(module)
-
-
 def _upper(metric: str, of: str) -> Check:
     def check(limit: float, ctx: ConstraintContext) -> str | None:
         value = float(getattr(ctx.system if of == "system" else ctx.result, metric))
@@ -111,3 +102,14 @@ for _metric, _unit in (("energy_pj", "pJ per inference"), ("latency_ns", "ns per
     register_constraint(f"max_{_metric}", "result", _upper(_metric, "result"), f"upper limit, {_unit}")
 for _metric in ("tops", "tops_per_w", "tops_per_mm2"):
     register_constraint(f"min_{_metric}", "result", _lower(_metric), "lower limit on the network's figure")
+
+
+def _min_sqnr(limit: float, ctx: ConstraintContext) -> str | None:
+    from imcbench.accuracy.constraint import worst_layer_sqnr_db  # only sweeps that use it load the model
+
+    value = worst_layer_sqnr_db(ctx.system, ctx.network)
+    return None if value >= limit else f"worst-layer SQNR {value:.1f} dB < {limit:g} dB"
+
+
+register_constraint("min_sqnr_db", "result", _min_sqnr,
+                    "lower limit on the SQNR of the network's worst layer, dB (analog noise and quantization model)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from imcbench.hetero.compare import CONFIGURATIONS, Comparison
 from imcbench.hetero.costing import HeteroResult
-from imcbench.report.figspec import PALETTE, FigureSpec, Series
+from imcbench.figspec import PALETTE, FigureSpec, Series
 
 KIND_COLORS = {"pointwise": "#1f77b4", "depthwise": "#d62728", "conv": "#2ca02c", "fc": "#9467bd",
                "matmul": "#8c564b", "attention": "#e377c2", "program": "#ff7f0e"}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from imcbench.report.figspec import FigureSpec, to_plotly
+from imcbench.figspec import FigureSpec, to_plotly
 
 STYLE = """
 body { font-family: -apple-system, Segoe UI, Helvetica, Arial, sans-serif; max-width: 1100px; margin: 2em auto;

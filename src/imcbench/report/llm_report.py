@@ -1,17 +1,24 @@
 """The LLM study's report: figures (interactive in the HTML, PNG and SVG beside it) and tables.
 
 Figures are built from the study's tables (:mod:`imcbench.llm_study`) as :class:`FigureSpec`, so the
-browser and the static files show the same numbers.
+browser and the static files show the same numbers. :func:`run_llm_study` runs the study and writes its
+tables, findings, figures and HTML.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import time
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
-from imcbench.report.figspec import FigureSpec, Series, save_static
+from imcbench.errors import ImcbenchError
+from imcbench.figspec import FigureSpec, Series, save_static
+from imcbench.llm_study import (LLM_GROUPS, RESULT_FILES, LLMStudyResult, LLMStudySettings, break_even_table,
+                                llm_findings, llm_table, plain, study_systems)
 from imcbench.report.html import Section, escape, write
 
 CELL_COLORS = {"sram6t": "#1f77b4", "sram8t": "#17becf", "rram": "#d62728", "pcm": "#ff7f0e", "fefet": "#9467bd",
@@ -42,8 +49,6 @@ def energy_vs_batch_figure(sweep: pd.DataFrame) -> FigureSpec:
 
 def breakdown_figure(table: pd.DataFrame, model: str, phase: str, batch: int, policy: str) -> FigureSpec:
     """Energy per token by group for each kind x cell (one model, phase, batch, act x act policy)."""
-    from imcbench.llm_study import LLM_GROUPS
-
     sub = table[(table.model == model) & (table.phase == phase) & (table.batch == batch) & (table.act_act == policy)]
     labels = [f"{r.kind.upper()} {r.cell}" for r in sub.itertuples()]
     spec = FigureSpec(f"llm_breakdown_{model}_{phase}_b{batch}_{policy}".replace(".", ""),
@@ -107,3 +112,30 @@ def write_llm_report(out: Path, settings, table: pd.DataFrame, sweep: pd.DataFra
     intro = (f"<p class='note'>{escape(f'LLM study of {len(table)} points and a batch sweep of {len(sweep)} in {wall_s:.1f} s.')}</p>")
     write(out / "llm_report.html", "imcbench: LLMs on AIMC and DIMC", sections, intro)
     return [spec.key for spec in figures]
+
+
+def run_llm_study(settings: LLMStudySettings, out: Path, *, force: bool = False,
+                  progress: Callable[[str], None] = lambda m: None) -> LLMStudyResult:
+    """Run the LLM study and write its CSV tables, findings (JSON), figures and ``llm_report.html``."""
+    out = Path(out)
+    existing = [name for name in RESULT_FILES if (out / name).exists()]
+    if existing and not force:
+        raise ImcbenchError(f"{out} already holds an LLM study ({existing[0]}); use --force to overwrite it "
+                            "or --out for another folder")
+    start = time.perf_counter()
+    table = llm_table(settings, progress)
+    progress("LLM study: batch sweep for the break-even batch")
+    sweep = break_even_table(settings)
+    found = llm_findings(table, sweep)
+    skipped = study_systems(settings)[1]
+    wall = time.perf_counter() - start
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "llm_results.csv", index=False)
+    sweep.to_csv(out / "llm_break_even.csv", index=False)
+    (out / "llm_findings.json").write_text(json.dumps(
+        plain({"settings": settings.to_dict(), "wall_s": wall, "findings": [f.to_dict() for f in found],
+               "skipped_designs": skipped}),
+        indent=2))
+    progress("LLM study: figures")
+    figures = write_llm_report(out, settings, table, sweep, found, wall, skipped)
+    return LLMStudyResult(out, table, sweep, found, wall, figures, skipped)

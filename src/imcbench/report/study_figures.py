@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from imcbench.report.figspec import PALETTE, FigureSpec, Series
+from imcbench.figspec import PALETTE, FigureSpec, Series
 from imcbench.dse.pareto import pareto_front
 from imcbench.study import ENERGY_GROUPS, KINDS
 

@@ -28,7 +28,7 @@ from imcbench import study
 from imcbench.dse.runner import Progress
 from imcbench.errors import ImcbenchError
 from imcbench.report import html
-from imcbench.report.figspec import FigureSpec, save_static
+from imcbench.figspec import FigureSpec, save_static
 from imcbench.report.study_figures import (chips_figure, layer_type_figures, mapping_space_figure, network_figures,
                                            peak_figures)
 

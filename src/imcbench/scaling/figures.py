@@ -7,7 +7,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from imcbench.report.figspec import PALETTE, FigureSpec, Series
+from imcbench.figspec import PALETTE, FigureSpec, Series
 from imcbench.scaling.bridge import CHIP_TERMS, best_chips, chips_vs_limit, macro_curves
 from imcbench.scaling.model import MACHINES, crossover_n, energy_per_op, scaling_table
 from imcbench.scaling.params import CONVERTER_MODELS, DEFAULT_PARAMS, FUNDAMENTAL_PARAMS, ScalingParams

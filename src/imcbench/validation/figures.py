@@ -1,4 +1,4 @@
-"""Figures of the validation against published chips, as `FigureSpec`s (rendered by imcbench.report.figspec).
+"""Figures of the validation against published chips, as `FigureSpec`s (rendered by imcbench.figspec).
 
 * model vs reported TOPS/W and TOPS/mm2 (log-log, the 1:1 line and the 1.5x and 2x bands);
 * median error by technology node and by compute model, calibrated model beside the paper's;
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from imcbench.errors import ImcbenchError
-from imcbench.report.figspec import PALETTE, FigureSpec, Series
+from imcbench.figspec import PALETTE, FigureSpec, Series
 from imcbench.validation.predict import ChipPrediction, predictions_frame
 from imcbench.validation.stats import METRICS, ratio_stats
 

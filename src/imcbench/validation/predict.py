@@ -49,8 +49,8 @@ share, ADC energy ~2^(kB) for k = 0, 0.5 and 1 instead of the paper's k5 B + k6 
 slightly negative: in this data the energy per conversion does not grow with B_ADC), a pulse-width input time, a fixed periphery area, node exponents on the ADC. Why the issue's
 targets are out of reach on this file: ``benchmarks/bench_validation.py --floor``.
 
-The model is the paper's (Sun et al., ICCAD 2023) unchanged; a :class:`~imcbench.validation.calibration.
-Calibration` only multiplies its components (see :func:`~imcbench.validation.calibration.apply_calibration`).
+The model is the paper's (Sun et al., ICCAD 2023) unchanged; a :class:`~imcbench.validation.factors.
+Calibration` only multiplies its components (see :func:`~imcbench.validation.factors.apply_calibration`).
 
 Two ways to predict TOPS/mm2 (both reported, never mixed):
 
@@ -66,7 +66,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -78,9 +77,7 @@ from imcbench.macro.cells import cell_array_area
 from imcbench.macro.components import adc_bits_paper_rule
 from imcbench.tech import Technology
 from imcbench.validation.chips import PublishedChip
-
-if TYPE_CHECKING:
-    from imcbench.validation.calibration import Calibration
+from imcbench.validation.factors import Calibration, apply_calibration, interval_factor
 
 REF_CELL_TRANSISTORS = 6  # the CACTI cell array of the paper is a 6T SRAM
 NVM_CELL_AREA_RATIO = 0.25  # 1T1R / 1T1MTJ / flash cell vs a 6T SRAM cell: ~30-40 F2 vs ~120-150 F2 (IRDS 2020 tables)
@@ -313,15 +310,13 @@ class ChipPrediction:
         return data
 
 
-def predict_chips(chips: list[PublishedChip], calibration: "Calibration | None" = None,
+def predict_chips(chips: list[PublishedChip], calibration: Calibration | None = None,
                   envm_cells: str = DEFAULT_ENVM_CELL_MODEL) -> list[ChipPrediction]:
     """Predict every row of ``chips``; rows the model cannot describe come back with ``modeled=False``.
 
     ``calibration=None`` is the paper's uncalibrated model (then ``*_model == *_paper``);
     ``envm_cells`` as in :func:`chip_components`.
     """
-    from imcbench.validation.calibration import apply_calibration, interval_factor  # builds on this module
-
     comp = chip_components(chips, envm_cells)
     paper_w, paper_d = figures_of(comp, comp.energy_pj, comp.area_mm2, comp.delay_ns)
     paper_t = density_given_tcore(comp, comp.area_mm2)
