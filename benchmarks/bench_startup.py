@@ -6,6 +6,10 @@ Each command runs as a fresh ``python -m imcbench`` process with this checkout's
 its CPU time is read from ``resource.getrusage(RUSAGE_CHILDREN)`` around the run (all threads, including
 numpy's BLAS threads). The floors are what any typer CLI using numpy pays: importing numpy, rich and typer,
 and running a one-option typer command (typer coerces options with pydantic, so it imports pydantic too).
+
+Two columns: with compiled bytecode cached (an installed package; the cache goes to a temporary
+PYTHONPYCACHEPREFIX, filled by a first run) and without it (PYTHONDONTWRITEBYTECODE=1: every imcbench module
+is compiled again by every process, as in a checkout run with that variable set).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,10 +40,18 @@ CASES = (
 )
 
 
-def cpu_seconds(args: list[str]) -> float:
-    """User + sys CPU seconds of one ``python ARGS`` process (output discarded; a failure stops the script)."""
+def environment(pycache: str | None) -> dict[str, str]:
+    """This checkout's ``src`` first on the path; bytecode cached under ``pycache``, or not written when None."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"),
                                                                        os.environ.get("PYTHONPATH")]))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("PYTHONPYCACHEPREFIX", None)
+    env.update({"PYTHONPYCACHEPREFIX": pycache} if pycache else {"PYTHONDONTWRITEBYTECODE": "1"})
+    return env
+
+
+def cpu_seconds(args: list[str], env: dict[str, str]) -> float:
+    """User + sys CPU seconds of one ``python ARGS`` process (output discarded; a failure stops the script)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([sys.executable, *args], env=env, check=True, stdout=subprocess.DEVNULL)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -48,9 +61,14 @@ def cpu_seconds(args: list[str]) -> float:
 def main() -> None:
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_REPEATS
     print(f"whole-process CPU time (user + sys), best of {repeats}, {sys.executable}")
-    for label, args in CASES:
-        best = min(cpu_seconds(args) for _ in range(repeats))
-        print(f"  {best:6.3f} s  {label}")
+    print("  cached  no cache  (bytecode)")
+    with tempfile.TemporaryDirectory() as pycache:
+        cached, uncached = environment(pycache), environment(None)
+        for label, args in CASES:
+            cpu_seconds(args, cached)  # writes the bytecode cache
+            best_cached = min(cpu_seconds(args, cached) for _ in range(repeats))
+            best_uncached = min(cpu_seconds(args, uncached) for _ in range(repeats))
+            print(f"  {best_cached:6.3f}  {best_uncached:6.3f} s  {label}")
 
 
 if __name__ == "__main__":
