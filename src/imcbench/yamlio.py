@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from imcbench.errors import ImcbenchError
-
-if TYPE_CHECKING:  # pydantic is imported where a model is validated: reading plain YAML does not need it
-    from pydantic import BaseModel, ValidationError
 
 MAX_YAML_BYTES = 2 * 1024 * 1024  # input files are hand-written configurations, not data dumps
 # Nodes after expanding aliases: an alias-free file under MAX_YAML_BYTES has fewer (a node takes >= 2 bytes),
@@ -101,8 +99,6 @@ def _check_expanded_size(data: Any, path: Path) -> None:
 
 def validate(model: type[BaseModel], data: Any, source: str) -> BaseModel:
     """``model.model_validate(data)`` with errors rewritten as one line naming the file and field."""
-    from pydantic import ValidationError
-
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -154,8 +150,6 @@ def _field_names_at(model: type[BaseModel], loc: tuple) -> list[str]:
 
 def _model_of(annotation: Any) -> Any:
     """The BaseModel inside an annotation such as ``list[Level]`` or ``Level | None``."""
-    from pydantic import BaseModel
-
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in getattr(annotation, "__args__", ()) or ():
