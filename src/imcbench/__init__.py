@@ -5,26 +5,28 @@ The package root holds the main entry points::
     import imcbench
     result = imcbench.evaluate("resnet8", imcbench.paper_system("aimc", 256))
 
-``evaluate``, ``evaluate_many``, ``load_system``, ``paper_system``, ``run_study``, ``run_sweep``,
-``evaluate_llm`` and the subpackages (``imcbench.macro``,
-``imcbench.dse``, ...) are imported on first use, so ``import imcbench`` stays fast (the CLI and the sweep
+``Layer``, ``Network``, ``load_workload``, ``evaluate``, ``evaluate_many``, ``load_system``, ``paper_system``,
+``run_study``, ``run_sweep``, ``evaluate_llm`` and the subpackages (``imcbench.macro``, ``imcbench.dse``, ...)
+are imported on first use, so ``import imcbench`` stays fast (the CLI and the sweep
 workers import it first).
 """
 
 from __future__ import annotations
 
 from imcbench.errors import ImcbenchError
-from imcbench.workload import Layer, LayerKind, Network, load_workload
 
 __version__ = "0.1.0"
 
-_LAZY = {"evaluate": "imcbench.evaluation", "evaluate_many": "imcbench.evaluation",
+_LAZY = {"Layer": "imcbench.workload", "LayerKind": "imcbench.workload", "Network": "imcbench.workload",
+         "load_workload": "imcbench.workload",
+         "evaluate": "imcbench.evaluation", "evaluate_many": "imcbench.evaluation",
          "NetworkResult": "imcbench.evaluation", "LayerResult": "imcbench.evaluation",
          "load_system": "imcbench.hardware", "paper_system": "imcbench.hardware",
          "run_study": "imcbench.report.study_report", "run_sweep": "imcbench.dse.runner",
          "evaluate_llm": "imcbench.llm_eval"}
 
-__all__ = ["ImcbenchError", "Layer", "LayerKind", "Network", "load_workload", "__version__", *_LAZY]
+__all__ = ["ImcbenchError", "Layer", "LayerKind", "Network", "load_workload", "__version__",
+           *(name for name in _LAZY if name not in {"Layer", "LayerKind", "Network", "load_workload"})]
 
 
 def __getattr__(name: str):

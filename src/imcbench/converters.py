@@ -33,7 +33,6 @@ from pathlib import Path
 import numpy as np
 
 from imcbench.errors import ImcbenchError
-from imcbench.yamlio import read_yaml
 
 SURVEY_FIT_FILE = Path(__file__).resolve().parent / "data" / "adc_survey_fit.yaml"
 SURVEY_FIT_FORMAT = "imcbench-adc-survey-fit/1"
@@ -49,6 +48,8 @@ MM2_TO_UM2 = 1e6
 @lru_cache(maxsize=4)
 def survey_fit(path: str | None = None) -> dict:
     """The fitted constants (the packaged file unless ``path`` is given)."""
+    from imcbench.yamlio import read_yaml  # here: yamlio brings pydantic, which the paper's ADC model does not need
+
     path = Path(path) if path else SURVEY_FIT_FILE
     data = read_yaml(path, "ADC survey fit")
     if not isinstance(data, dict) or data.get("format") != SURVEY_FIT_FORMAT:

@@ -32,15 +32,10 @@ from imcbench.hardware.system_peak import system_peak
 from imcbench.macro import MacroSpec
 from imcbench.mapping.mapper import map_layer
 from imcbench.mapping.placement import Homes, buffer_level
+from imcbench.study_defaults import BEYOND_PAPER, DEFAULT_MAPPING_SPACES, MLPERF_TINY, PAPER_SIZES  # noqa: F401
 from imcbench.workload import load_workload
 
-PAPER_SIZES = (32, 64, 128, 256, 512, 1024)
-MLPERF_TINY = ("resnet8", "ds_cnn", "mobilenet_v1", "deepautoencoder")
-BEYOND_PAPER = ("mobilenet_v2", "resnet18", "bert_tiny")
 KINDS = ("aimc", "dimc")
-# imcbench's full mapping space, ZigZag's (space and costs), and ZigZag's space with imcbench's costs (which
-# tells the space's effect from that of ZigZag's DIMC-multiplier convention), side by side
-DEFAULT_MAPPING_SPACES = ("full", "zigzag", "zigzag_mapping")
 FULL_OPTIONS = tuple(MAPPING_SPACES["full"])  # the SystemOptions fields that tell the mapping spaces apart
 TIE_RELATIVE = 0.02  # 1; two figures closer than 2 % of the larger are a tie (issue 13: ties are not wins)
 # representative layers: (network, layer name) per layer type

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.table import Table
 
 from imcbench.cli.app import app, console, print_json
 from imcbench.cli.stages import Stages
-from imcbench.evaluation import NetworkResult, evaluate
-from imcbench.hardware import load_system
-from imcbench.hardware.presets import ZIGZAG_COMPATIBLE
 from imcbench.safeio import atomic_path, ensure_writable
-from imcbench.workload import load_workload
+
+if TYPE_CHECKING:
+    from imcbench.evaluation import NetworkResult
 
 
 class ObjectiveChoice(str, Enum):
@@ -39,6 +38,11 @@ def evaluate_command(
              "reuse, DIMC multipliers charged on the full array), for side-by-side comparisons"),
 ) -> None:
     """Map every layer of a network on a system and report energy, latency and area, layer by layer."""
+    from imcbench.evaluation import evaluate  # here, not at the top: `imcbench --help` does not load the mapper
+    from imcbench.hardware import load_system
+    from imcbench.hardware.presets import ZIGZAG_COMPATIBLE
+    from imcbench.workload import load_workload
+
     if csv is not None:
         ensure_writable(csv, force, option="--csv")  # before the work, not after it
     system = load_system(hardware)

@@ -6,16 +6,18 @@ from __future__ import annotations
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
-import pandas as pd
 import typer
 from rich.table import Table
 
 from imcbench.cli.app import app, console, print_json
 from imcbench.errors import ImcbenchError
 from imcbench.safeio import ensure_writable
+
+if TYPE_CHECKING:  # pandas comes with the result store (imcbench.dse.store), when a command runs
+    import pandas as pd
 
 HEADLINE = ["energy_pj", "latency_ns", "area_mm2", "tops_per_w", "tops_per_mm2"]
 DEFAULT_METRICS = "tops_per_w:max,tops_per_mm2:max"
@@ -125,9 +127,11 @@ def pareto_command(
 
 def print_frame(frame: pd.DataFrame, title: str = "", top: int = 50) -> None:
     """A DataFrame as a rich table (numbers with 4 significant digits), at most ``top`` rows."""
+    from pandas.api.types import is_numeric_dtype
+
     table = Table(title=title or None)
     for column in frame.columns:
-        numeric = pd.api.types.is_numeric_dtype(frame[column])
+        numeric = is_numeric_dtype(frame[column])
         table.add_column(str(column), justify="right" if numeric else "left", overflow="fold")
     for row in frame.head(top).itertuples(index=False):
         table.add_row(*(_format(v) for v in row))

@@ -11,7 +11,7 @@ from rich.table import Table
 from imcbench.cli.app import app, console, err_console, print_json
 from imcbench.cli.macro_cmd import _parse_sizes
 from imcbench.errors import ImcbenchError
-from imcbench.study import BEYOND_PAPER, DEFAULT_MAPPING_SPACES, MLPERF_TINY, PAPER_SIZES, StudySettings
+from imcbench.study_defaults import BEYOND_PAPER, DEFAULT_MAPPING_SPACES, MLPERF_TINY, PAPER_SIZES
 
 DEFAULT_OUT = Path("imcbench_out") / "study"
 
@@ -55,6 +55,7 @@ def study_command(
                                      sizes=tuple(_parse_sizes(sizes)) if sizes != ",".join(map(str, PAPER_SIZES))
                                      else None, unsupported=[k for k, changed in others.items() if changed])
     from imcbench.report.study_report import run_study
+    from imcbench.study import StudySettings
 
     if objective not in ("energy", "latency", "edp"):
         raise ImcbenchError(f"--objective {objective!r}: use energy, latency or edp")

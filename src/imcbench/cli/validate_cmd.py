@@ -6,7 +6,7 @@ import hashlib
 import math
 from collections import Counter
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.table import Table
@@ -14,10 +14,11 @@ from rich.table import Table
 from imcbench.cli.app import app, console, print_json
 from imcbench.cli.stages import Stages
 from imcbench.safeio import StagedFolder, atomic_path, check_output_folder, ensure_writable
-from imcbench.validation.calibration import Calibration, calibrate, fixed_hyper, load_calibration
-from imcbench.validation.chips import PACKAGED_CHIPS_FILE, PublishedChip, default_chips_path, load_chips
-from imcbench.validation.predict import ChipPrediction, predict_chips, predictions_frame
-from imcbench.validation.stats import DEFINITION, GIVEN_TCORE, summarise
+
+if TYPE_CHECKING:  # imcbench.validation (pandas) is imported when a command runs, not by `imcbench --help`
+    from imcbench.validation.calibration import Calibration
+    from imcbench.validation.chips import PublishedChip
+    from imcbench.validation.predict import ChipPrediction
 
 JSON_ROW_KEYS = ("row", "index", "chip_id", "title", "year", "node_nm", "architecture", "compute_model",
                  "cell_family", "tops_per_w_reported", "tops_per_w_model", "tops_per_w_paper", "tops_per_w_ratio",
@@ -27,7 +28,6 @@ JSON_ROW_KEYS = ("row", "index", "chip_id", "title", "year", "node_nm", "archite
                  "tops_per_w_interval", "tops_per_mm2_interval", "modeled", "reason")
 SUMMARY_GROUPS_SHOWN = ("SRAM", "SRAM macros", "SRAM processors", "all", "IS", "QS", "QR", "QS-QR", "DIMC", "eNVM",
                         "eDRAM")
-METRIC_LABELS = (("tops_per_w", "TOPS/W"), ("tops_per_mm2", "TOPS/mm2"), (GIVEN_TCORE, "TOPS/mm2 @T_core"))
 MODES_NOTE = ("TOPS/mm2 is predicted from the architecture (model area and clock): the honest test. "
               "'TOPS/mm2 @T_core' takes the reported invocation latency T_core from the row and tests the area "
               "model only. 'SRAM processors' (IMC_Processor = Y) report whole-chip figures, not a macro's.")
@@ -63,6 +63,10 @@ def validate_command(
     if compare:
         _compare(chips_file, level, as_json)
         return
+    from imcbench.validation.calibration import load_calibration
+    from imcbench.validation.chips import default_chips_path, load_chips
+    from imcbench.validation.predict import predict_chips
+
     if out is not None:  # fail before the work: the table's name is known, the figures' are checked when moved in
         check_output_folder(out, [ROWS_FILE], force, option="--out")
     path = chips_file or default_chips_path()
@@ -102,6 +106,9 @@ def calibrate_command(
     force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     """Fit the macro model's factors on a chip CSV (robust log least squares, nested leave-one-chip-out CV)."""
+    from imcbench.validation.calibration import calibrate, fixed_hyper
+    from imcbench.validation.chips import default_chips_path, load_chips
+
     ensure_writable(out, force, option="--out")
     path = chips_file or default_chips_path()
     hyper = None
@@ -132,6 +139,9 @@ def calibrate_command(
 # --- summary ---------------------------------------------------------------------------------------------
 def _summary(predictions: list[ChipPrediction], chips: list[PublishedChip], calib: Calibration | None,
              calibration: str, path: Path) -> dict:
+    from imcbench.validation.predict import predictions_frame
+    from imcbench.validation.stats import DEFINITION, summarise
+
     frame = predictions_frame(predictions)
     modeled = frame[frame.modeled]
     stats = summarise(modeled, models=("model", "paper")) if len(modeled) else {"definition": DEFINITION, "groups": {}}
@@ -155,6 +165,8 @@ def _summary(predictions: list[ChipPrediction], chips: list[PublishedChip], cali
 
 def _fitted_on(provenance: dict, digest: str, path: Path) -> bool:
     """True when the calibration was fitted on this file, or on the training file whose facts the package ships."""
+    from imcbench.validation.chips import PACKAGED_CHIPS_FILE
+
     if provenance.get("sha256") == digest:
         return True
     packaged = path.resolve() == PACKAGED_CHIPS_FILE.resolve()
@@ -182,6 +194,7 @@ def _write_outputs(predictions: list[ChipPrediction], out: Path, calibration: st
     """The table and figures, written into ``out`` all at once (imcbench.safeio.StagedFolder)."""
     from imcbench.figspec import save_static
     from imcbench.validation.figures import validation_figures
+    from imcbench.validation.predict import predictions_frame
 
     label = "paper" if calibration.lower() == "paper" else "calibrated"
     with StagedFolder(out, force, option="--out") as stage:
@@ -194,6 +207,13 @@ def _write_outputs(predictions: list[ChipPrediction], out: Path, calibration: st
 
 
 # --- printing ----------------------------------------------------------------------------------------------
+def _metric_labels() -> tuple[tuple[str, str], ...]:
+    """The summary's metrics and their column labels."""
+    from imcbench.validation.stats import GIVEN_TCORE
+
+    return (("tops_per_w", "TOPS/W"), ("tops_per_mm2", "TOPS/mm2"), (GIVEN_TCORE, "TOPS/mm2 @T_core"))
+
+
 def _fmt(value: float, digits: int = 3) -> str:
     return "" if value is None or not math.isfinite(value) else f"{value:.{digits}g}"
 
@@ -226,7 +246,7 @@ def _print_summary(summary: dict, model_label: str, intervals: dict | None = Non
         table.add_column(header, justify="right" if header not in ("group", "metric") else "left")
     groups = summary["groups"]
     for name in [g for g in SUMMARY_GROUPS_SHOWN if g in groups]:
-        for metric, label in METRIC_LABELS:
+        for metric, label in _metric_labels():
             if metric not in groups[name]:
                 continue
             model, paper = groups[name][metric]["model"], groups[name][metric]["paper"]
@@ -281,6 +301,7 @@ def _print_trivial_verdicts(calib: Calibration) -> None:
 
 
 def _compare(chips_file: Optional[Path], level: float, as_json: bool) -> None:
+    from imcbench.validation.chips import default_chips_path, load_chips
     from imcbench.validation.compare import MODEL_LABELS, MODELS, compare_models
 
     path = chips_file or default_chips_path()
@@ -296,7 +317,7 @@ def _compare(chips_file: Optional[Path], level: float, as_json: bool) -> None:
     for name in MODELS:
         table.add_column(MODEL_LABELS[name], justify="right")
     for group in [g for g in SUMMARY_GROUPS_SHOWN if g in result.summary]:
-        for metric, label in METRIC_LABELS[:2]:
+        for metric, label in _metric_labels()[:2]:
             cells = result.summary[group][metric]
             if not cells["paper"]["n"]:
                 continue

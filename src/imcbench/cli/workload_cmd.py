@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import warnings
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.table import Table
 
 from imcbench.cli.app import app, console, err_console, print_json
-from imcbench.workload.coverage import coverage_text
-from imcbench.workload.layer import Layer
+
+if TYPE_CHECKING:
+    from imcbench.workload.layer import Layer
 
 _DIM_ORDER = ("K", "C", "OY", "OX", "FY", "FX", "G", "B")
 
@@ -29,6 +30,7 @@ def workload(
     batch: Optional[int] = typer.Option(None, "--batch", help="Batch (sequences for an LLM workload)."),
 ) -> None:
     """List the MAC layers of a network: loop dimensions, stride, MACs, weights, producers."""
+    from imcbench.workload.coverage import coverage_text
     from imcbench.workload.loader import load_workload
 
     # Import warnings (skipped operators, assumed batch) go to stderr as one line each.

@@ -10,10 +10,9 @@ bit-line (adder-tree inputs); with ``cells_per_mult`` M > 1 the array has rows *
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 
 from imcbench import converters
 from imcbench.celltech import DEFAULT_CELL, CellTechnology, get_cell, list_cells
@@ -21,6 +20,9 @@ from imcbench.errors import ImcbenchError
 from imcbench.macro import model
 from imcbench.macro.components import adc_bits_paper_rule
 from imcbench.tech import Technology
+
+if TYPE_CHECKING:  # pandas is imported by evaluate_macros only: one macro's evaluate() does not need it
+    import pandas as pd
 
 MacroKind = Literal["aimc", "dimc"]
 MACRO_KINDS = ("aimc", "dimc")
@@ -276,4 +278,6 @@ def evaluate_macros(kind, rows, cols, *, input_bits=8, weight_bits=8, bits_per_c
     columns.update({f"energy_pj.{k}": val for k, val in pk.energy_pj.items()})
     columns.update({f"area_mm2.{k}": val for k, val in pk.area_mm2.items()})
     columns.update({f"tclk_ns.{k}": val for k, val in pk.tclk_ns.items()})
+    import pandas as pd
+
     return pd.DataFrame(columns)

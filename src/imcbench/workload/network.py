@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Iterator
-
-import pandas as pd
+from typing import TYPE_CHECKING, Iterator
 
 from imcbench.errors import ImcbenchError
 from imcbench.workload.coverage import SkippedOperator, covered_share, share_is_exact, unmodeled_macs
 from imcbench.workload.layer import Layer
+
+if TYPE_CHECKING:  # pandas is imported by to_dataframe only: loading and evaluating a network do not need it
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ class Network:
         """One row per layer: name, kind, the eight loop bounds, MACs, weights."""
         rows = [{"name": layer.name, "kind": layer.kind.value, **layer.dims,
                  "macs": layer.macs, "weights": layer.weights} for layer in self.layers]
+        import pandas as pd
+
         return pd.DataFrame(rows)
 
     def with_precision(self, act_bits: int, weight_bits: int, out_bits: int | None = None) -> "Network":
