@@ -28,6 +28,8 @@ NETWORKS = ("resnet8", "ds_cnn", "mobilenet_v1", "deepautoencoder", "mobilenet_v
 MAX_LAYERS = {"mobilenet_v2": 12}  # the first layers are enough (slow network)
 ALL_CANDIDATE_LAYERS = 4  # per network and system, the first layers' every candidate (first block) is hashed
 BLOCK = 4096
+LAYER_FIELDS = ("name", "energy_pj", "latency_cycles", "energy_breakdown_pj", "cycle_breakdown", "mapping",
+                "spatial_utilization")
 
 
 def systems() -> dict:
@@ -61,10 +63,8 @@ def dump() -> dict:
         for objective in ("energy", "latency"):
             results = evaluate_many(network, list(named.values()), objective)
             for system_name, result in zip(named, results):
-                out[f"{name}|{system_name}|{objective}"] = [
-                    {f: _exact(getattr(layer, f)) for f in ("name", "energy_pj", "latency_cycles", "energy_breakdown_pj",
-                                                            "cycle_breakdown", "mapping", "spatial_utilization")}
-                    for layer in result.layers]
+                out[f"{name}|{system_name}|{objective}"] = [{f: _exact(getattr(layer, f)) for f in LAYER_FIELDS}
+                                                            for layer in result.layers]
     return out
 
 
