@@ -23,6 +23,11 @@ access), the array's activity (activations at the used rows and columns), the we
 the cells and the cycle counts. It depends on the system's *structure* only (array geometry, memory
 sizes and instancing, options that shape the mapping), so systems that differ only in technology,
 ADC resolution or memory energies share it: :mod:`imcbench.mapping.cost` prices it for each of them.
+
+:func:`layer_traffic` works in steps, each a value computed from the previous ones for all candidates at
+once: :class:`Geometry` (spatial tiles, loop counts) -> :class:`Loops` (their order) -> :class:`Reuse`
+(tile and refetch count per position) -> :class:`Route` (the position each level below the home holds)
+-> :class:`WeightFlow` and :class:`Flow` (the charges of each operand).
 """
 
 from __future__ import annotations
