@@ -195,29 +195,37 @@ def _leakage_pj_per_cycle(systems: Sequence[System], params: MacroParams) -> np.
     return power_pw * t_clk * cell_costs.PJ_PER_PW_NS
 
 
-def _cycles(traffic: Traffic, pricing: Pricing, s: int, n: int):
+def _cycles(traffic: Traffic, pricing: Pricing, s: int, n: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Latency of every candidate on every system, clock cycles, (S, N), and its breakdown (cycles).
+
+    cycles = busy + weight-loading stall + memory stall + link stall, where
+
+    * compute = activations of one macro (the macros run in parallel) x ceil(Bi/Bc) cycles each:
+      the paper's latency ceil(temporal iterations x Bi/Bc) (Sun et al., ICCAD 2023, sec. 2.4; zigzag-imc
+      passes cycles_per_op = Bi/Bc to its cost model; ../shared/docs/model_reference.md sec. 2.4);
+    * weight loading (:func:`_weight_load_cycles`) stalls the array when each multiplier has one cell
+      (M = 1: the paper's reloads x mapped rows stall cycles, model_reference sec. 4.1) and overlaps
+      compute when a spare cell is written while the other computes (M > 1): busy = max(compute, load);
+    * memory and link stalls: a roofline, the cycles the slowest memory level or link needs for its bits
+      (bits / bandwidth in bits per cycle) beyond the busy time (transfers overlap compute: an imcbench
+      assumption, not the paper's).
+
+    Breakdown: ``ideal`` (every MAC on fully used arrays), ``spatial_underuse`` (compute - ideal),
+    ``weight_loading``, ``memory_stall`` and, when links are modeled, ``interconnect_stall``.
+    """
     compute = traffic.activations * traffic.cycles_per_activation
-    w_load = np.maximum(traffic.weight_rows_written / pricing.rows_per_cycle,
-                        traffic.weight_source_bits / pricing.bandwidth[traffic.weight_source])
+    w_load = _weight_load_cycles(traffic, pricing)
     if traffic.weights_overlap_compute:
         stall_w = np.zeros((s, n))
         busy = np.maximum(compute, w_load)
     else:
         stall_w = np.broadcast_to(w_load, (s, n))
         busy = np.broadcast_to(compute, (s, n))
-    memory = np.zeros((s, n))
-    for level in pricing.systems[0].memories:
-        if level.kind == "register":
-            continue  # registers are sized to the array's per-cycle needs
-        memory = np.maximum(memory, traffic.level_bits[level.name] / pricing.bandwidth[level.name])
+    memory = _memory_cycles(traffic, pricing, s, n)
     stall_mem = np.maximum(memory - busy, 0.0)
     stall_link = np.zeros((s, n))
     if pricing.links_modeled:  # the links are one more roofline next to the memories
-        bits = sum(traffic.link_bits.values())
-        tclk = pricing.tclk_ns if pricing.tclk_ns is not None else np.ones((s, 1))
-        links = np.stack([link_cycles(link, bits, traffic.macros_used, float(tclk[k, 0]))
-                          for k, link in enumerate(pricing.links)])
-        stall_link = np.maximum(np.maximum(memory, links) - busy, 0.0) - stall_mem
+        stall_link = np.maximum(np.maximum(memory, _link_cycles(traffic, pricing, s)) - busy, 0.0) - stall_mem
     cycles = busy + stall_w + stall_mem + stall_link
     breakdown = {"ideal": np.full((s, n), traffic.ideal_cycles),
                  "spatial_underuse": np.broadcast_to(compute - traffic.ideal_cycles, (s, n)),
@@ -225,3 +233,31 @@ def _cycles(traffic: Traffic, pricing: Pricing, s: int, n: int):
     if pricing.links_modeled:
         breakdown["interconnect_stall"] = stall_link
     return cycles, breakdown
+
+
+def _weight_load_cycles(traffic: Traffic, pricing: Pricing) -> np.ndarray:
+    """Cycles to load the weights, (S, N): the slower of writing the rows into the cells
+    (``options.weight_rows_per_cycle`` rows per cycle; the paper writes one row per cycle) and reading
+    the weight bits from their source level at its bandwidth (bits per cycle, all instances)."""
+    return np.maximum(traffic.weight_rows_written / pricing.rows_per_cycle,
+                      traffic.weight_source_bits / pricing.bandwidth[traffic.weight_source])
+
+
+def _memory_cycles(traffic: Traffic, pricing: Pricing, s: int, n: int) -> np.ndarray:
+    """Cycles the slowest memory level needs for the input and output bits it moves, (S, N): bits /
+    bandwidth (bits per cycle, all instances). Weights are timed as weight loading instead."""
+    memory = np.zeros((s, n))
+    for level in pricing.systems[0].memories:
+        if level.kind == "register":
+            continue  # registers are sized to the array's per-cycle needs
+        memory = np.maximum(memory, traffic.level_bits[level.name] / pricing.bandwidth[level.name])
+    return memory
+
+
+def _link_cycles(traffic: Traffic, pricing: Pricing, s: int) -> np.ndarray:
+    """Cycles the busiest link needs for the bits of every operand, (S, N) (see
+    :func:`imcbench.interconnect.link_cycles`; bandwidths in Gb/s are converted with each clock period)."""
+    bits = sum(traffic.link_bits.values())
+    tclk = pricing.tclk_ns if pricing.tclk_ns is not None else np.ones((s, 1))
+    return np.stack([link_cycles(link, bits, traffic.macros_used, float(tclk[k, 0]))
+                     for k, link in enumerate(pricing.links)])
