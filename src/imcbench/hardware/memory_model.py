@@ -1,16 +1,17 @@
 """Energy and area of memories estimated from their size, port width and technology.
 
-SRAM: the paper's L2 numbers come from CACTI 7 (32 nm, scaled by 0.81 to 28 nm) for a 256 KB,
-16-sub-bank SRAM with a port of 256 to 8192 bits (model_reference part 1, correction 7, and part 2,
-section 2.6; the values below are derived from `peak_vs_macro_size.csv`). Between those port widths
-we interpolate log-log; outside, the energy per bit of the nearest width is kept. Other capacities
-scale the energy per access with sqrt(capacity), the bit-line/word-line length (Horowitz, "Computing's
-energy problem", ISSCC 2014: 64-bit reads of 8 KB / 32 KB / 1 MB SRAM cost ~10 / 20 / 100 pJ, a
+SRAM: the paper's L2 numbers come from CACTI 7 (32 nm, scaled by 0.81 to 28 nm) for a 256 KB, 16-sub-bank
+SRAM with a port of 256 to 8192 bits (the paper's system peak, Fig. 7/8; zigzag-imc b0f0319
+``generate_zigzag_hardware*.py``; the values below are derived from ``paper_data/peak_vs_macro_size.csv``).
+Between those port widths we interpolate log-log; outside, the energy per bit of the nearest width is kept.
+Other capacities scale the energy per access with sqrt(capacity), the bit-line/word-line length (Horowitz,
+"Computing's energy problem", ISSCC 2014: 64-bit reads of 8 KB / 32 KB / 1 MB SRAM cost ~10 / 20 / 100 pJ, a
 slope of ~0.46 in log-log), and the area linearly with capacity. Energies scale with the node like gate
 capacitance times V^2 (see :mod:`imcbench.tech`), areas with node^2.
 
 Registers: one D flip-flop write per bit (paper 2.2: 1.701 fJ at 28 nm, 0.9 V).
-DRAM: 3.7 pJ per bit (the paper's off-chip weight memory, model_reference part 2, section 4.1).
+DRAM: 3.7 pJ per bit (the paper's off-chip weight memory, zigzag-imc b0f0319
+``generate_zigzag_hardware*.py``).
 Units: energy pJ per access (or per bit where named), area mm2, sizes and widths in bits.
 """
 
@@ -28,7 +29,7 @@ CACTI_WRITE_PJ = np.array([27.001188, 44.1206352, 61.6579776, 96.1435008, 134.40
 CACTI_AREA_MM2 = np.array([0.778311504, 0.734336928, 0.750710592, 0.7689613824, 0.8433165312,
                            0.8015417856])
 SRAM_CAPACITY_ENERGY_EXPONENT = 0.5  # energy per access ~ capacity^0.5 (Horowitz 2014)
-DRAM_ENERGY_PJ_PER_BIT = 3.7  # pJ/bit, the paper's DRAM (model_reference part 2, 4.1)
+DRAM_ENERGY_PJ_PER_BIT = 3.7  # pJ/bit, the paper's DRAM (zigzag-imc b0f0319 generate_zigzag_hardware*.py)
 
 _LOG_PORT = np.log(CACTI_PORT_BITS)
 

@@ -1,4 +1,6 @@
-"""Ready-made systems: the paper's single-macro system at any size (model_reference part 2, section 4.1).
+"""Ready-made systems: the paper's single-macro system at any size (Sun et al., ICCAD 2023,
+arXiv 2405.14978, system setup of Fig. 9-12; zigzag-imc b0f0319 ``sim_auto.py`` and
+``generate_zigzag_hardware*.py``).
 
 One square macro (rows = physical columns), an 8-bit input register per row, a 16-bit output register
 per weight column, a 256 KB L2 SRAM for activations with a port of 8 x rows bits (CACTI-derived energy
@@ -72,7 +74,8 @@ def preset(name: str) -> System | None:
 # Mapping spaces (SystemOptions settings) the study compares. "full" is imcbench's default space: diagonal
 # OX/FX mapping, groups of a depthwise layer packed side by side, liveness-based activation placement,
 # DIMC multipliers charged on the mapped rows (the paper's peak code). "zigzag" is zigzag-dse >= 3.8's
-# space and conventions (model_reference part 3, section 5.4), as `imcbench evaluate --zigzag-compatible`.
+# space and conventions (zigzag-dse 3.9.1 ``default_imc.yaml`` mapping hint, ``ImcArray``), as
+# `imcbench evaluate --zigzag-compatible`.
 FULL_MAPPING_SPACE = dict(diagonal_mapping=True, pack_groups=True, activation_placement="liveness",
                           dimc_multipliers_full_array=False)
 ZIGZAG_COMPATIBLE = dict(diagonal_mapping=False, pack_groups=False, activation_placement="adjacent",

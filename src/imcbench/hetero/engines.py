@@ -1,14 +1,15 @@
 """Engines of a heterogeneous cluster and the cost of (a share of) one layer on each.
 
-A PULP-like cluster (Ottavi et al., arXiv 2109.01404; model_reference part 6): N RISC-V cores running 8-bit
-SIMD kernels, a shared L1 (TCDM) they and the accelerators read and write, an L2 behind a DMA, and
-accelerators: analog in-memory accelerators (IMA: PCM crossbars, weights stationary), simple digital
-accelerators (a throughput and an energy per MAC), and any AIMC/DIMC macro system of imcbench's own model.
+A PULP-like cluster (Ottavi et al., arXiv 2109.01404; Garofalo et al., IEEE JETCAS 12(2), 2022): N RISC-V
+cores running 8-bit SIMD kernels, a shared L1 (TCDM) they and the accelerators read and write, an L2 behind
+a DMA, and accelerators: analog in-memory accelerators (IMA: PCM crossbars, weights stationary), simple
+digital accelerators (a throughput and an energy per MAC), and any AIMC/DIMC macro system of imcbench's own
+model.
 
 Every engine answers ``cost(layer, share)``: the time (ns) and energy (pJ) to produce ``share`` of the
 layer's output channels (all of them for share = 1), and for an IMA the crossbars that hold those weights.
 Units: ns, pJ, mm2, bytes. Tags in the comments: [verified] read in the cited source, [unverified] recalled
-or second-hand (model_reference flags it so), [assumption] our choice, a parameter a user can change.
+or second-hand (not read in the primary source), [assumption] our choice, a parameter a user can change.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from imcbench.errors import ImcbenchError
 from imcbench.workload import Layer, LayerKind
 
 # -- cores ---------------------------------------------------------------------------------------------
-CLOCK_MHZ = 500.0  # cluster clock; PULP 22FDX clusters run at ~400-500 MHz (model_reference 6 2.6) [unverified]
+CLOCK_MHZ = 500.0  # cluster clock; PULP 22FDX clusters run at ~400-500 MHz (not read in Ottavi et al.) [unverified]
 PULPNN_CLUSTER_MACS_PER_CYCLE = 15.5  # 8 RI5CY cores, INT-8 conv, PULP-NN (Garofalo et al. 2020, abstract) [verified]
 PULPNN_CORES = 8
 CONV_MACS_PER_CYCLE = PULPNN_CLUSTER_MACS_PER_CYCLE / PULPNN_CORES  # 1.94 MAC/cycle/core [verified, derived]
@@ -39,7 +40,7 @@ CLUSTER_OVERHEAD_AREA_MM2 = 0.2  # interconnect, shared I$, DMA, event unit [ass
 CORE_TASK_OVERHEAD_CYCLES = 100  # fork, tile set-up and barrier per parallel tile [assumption]
 
 # -- shared memories -------------------------------------------------------------------------------------
-L1_KB = 128  # PULP TCDM: typically 64-128 kB in 16 banks (model_reference 6 2.6) [unverified]
+L1_KB = 128  # PULP TCDM: typically 64-128 kB in 16 banks (typical, not read in Ottavi et al.) [unverified]
 L1_BANKS = 16
 L1_BANK_BYTES = 4  # one 32-bit word per bank per cycle [assumption: PULP TCDM word width]
 L2_DMA_BYTES_PER_CYCLE = 8  # 64-bit cluster DMA [assumption]
@@ -47,7 +48,8 @@ HANDOFF_CYCLES = 50  # event/IRQ synchronisation when a tensor passes from one e
 TECH_NODE_NM = 22.0  # the PULP cluster's node for the memory estimates (22FDX) [assumption]
 TECH_VDD = 0.8
 
-# -- IMA: GVSOC ima_v1 (model_reference 6 2.3) [verified] and HERMES-like energy/area [unverified] --------
+# -- IMA: GVSOC ima_v1 (gvsoc-pulp pulp/ima/ima_v1_impl.cpp, archi/ima/ima_v1.h) [verified] ------------
+# -- and HERMES-like energy/area [unverified] -------------------------------------------------------------
 IMA_ROWS = 256  # crossbar inputs [verified, gvsoc xbar_y]
 IMA_COLS = 256  # crossbar outputs [verified, gvsoc xbar_x]
 IMA_MVM_NS = 130.0  # one analog MVM, whatever rows/columns are used [verified, gvsoc eval_ns]
@@ -263,7 +265,8 @@ class ImaSpec:
 
         Dense layers (conv, pointwise, fc, matmul): the C*FY*FX x K matrix of each group cut into
         rows x cols tiles. Depthwise: diagonal packing, FY*FX rows + 1 column per channel, so
-        floor(rows / (FY*FX)) channels per crossbar (28 for 3x3 on 256 x 256; model_reference 6 2.4).
+        floor(rows / (FY*FX)) channels per crossbar (28 = floor(256 / 9) for 3x3 on 256 x 256; the depthwise
+        mapping problem of Ottavi et al., arXiv 2109.01404, abstract).
         """
         if layer.kind is LayerKind.ATTENTION:
             raise ImcbenchError(f"layer {layer.name!r}: attention has no constant weights to hold in a crossbar")
