@@ -51,7 +51,7 @@ class MemoryConfig(_Strict):
     l1_read_pj_per_byte: Optional[float] = Field(None, ge=0)
     l1_write_pj_per_byte: Optional[float] = Field(None, ge=0)
     l1_area_mm2: Optional[float] = Field(None, ge=0)
-    l2_kb: float = Field(512.0, gt=0)
+    l2_kb: float = Field(eng.L2_KB, gt=0)
     l2_pj_per_byte: Optional[float] = Field(None, ge=0)
     dma_bytes_per_cycle: float = Field(eng.L2_DMA_BYTES_PER_CYCLE, gt=0)
 
@@ -82,7 +82,7 @@ class DigitalConfig(_Strict):
     type: Literal["digital"]
     macs_per_cycle: KindRates = Field(min_length=1)
     pj_per_mac: float = Field(eng.DIGITAL_PJ_PER_MAC, ge=0)
-    area_mm2: float = Field(0.1, ge=0)
+    area_mm2: float = Field(eng.DIGITAL_AREA_MM2, ge=0)
     task_overhead_cycles: float = Field(eng.IMA_TASK_OVERHEAD_CYCLES, ge=0)
 
 

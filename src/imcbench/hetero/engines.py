@@ -44,6 +44,7 @@ L1_KB = 128  # PULP TCDM: typically 64-128 kB in 16 banks (typical, not read in 
 L1_BANKS = 16
 L1_BANK_BYTES = 4  # one 32-bit word per bank per cycle [assumption: PULP TCDM word width]
 L2_DMA_BYTES_PER_CYCLE = 8  # 64-bit cluster DMA [assumption]
+L2_KB = 512.0  # KB, the cluster L2 behind the DMA (its energy per byte depends on it) [assumption]
 HANDOFF_CYCLES = 50  # event/IRQ synchronisation when a tensor passes from one engine to another [assumption]
 TECH_NODE_NM = 22.0  # the PULP cluster's node for the memory estimates (22FDX) [assumption]
 TECH_VDD = 0.8
@@ -73,6 +74,7 @@ PSUM_ADDS_PER_CYCLE_PER_CORE = 2.0  # 2x16-bit SIMD adds of row-tile partial sum
 
 # -- digital accelerator defaults ---------------------------------------------------------------------------
 DIGITAL_PJ_PER_MAC = 0.5  # a small 8-bit datapath accelerator, 22 nm [assumption]
+DIGITAL_AREA_MM2 = 0.1  # mm2, the same accelerator's area [assumption]
 
 
 def cycles_to_ns(cycles: float, clock_mhz: float) -> float:
@@ -120,7 +122,7 @@ class SharedMemory:
     l1_read_pj_per_byte: float | None = None
     l1_write_pj_per_byte: float | None = None
     l1_area_mm2: float | None = None
-    l2_kb: float = 512.0
+    l2_kb: float = L2_KB
     l2_pj_per_byte: float | None = None
     dma_bytes_per_cycle: float = L2_DMA_BYTES_PER_CYCLE
 
@@ -154,7 +156,9 @@ def _memory_estimates(l1_kb: float, banks: int, bank_bytes: int, l2_kb: float) -
     read = float(mem.sram_read_energy(bank_bits, width, tech)) / bank_bytes
     write = float(mem.sram_write_energy(bank_bits, width, tech)) / bank_bytes
     area = float(mem.sram_area(bank_bits, width, tech)) * banks
-    l2 = float(mem.sram_read_energy(l2_kb * 8192, 64, tech) + mem.sram_write_energy(l2_kb * 8192, 64, tech)) / 16
+    l2_bits, dma_bits = l2_kb * 8192, L2_DMA_BYTES_PER_CYCLE * 8  # the L2 is read and written over the DMA port
+    l2 = float(mem.sram_read_energy(l2_bits, dma_bits, tech) + mem.sram_write_energy(l2_bits, dma_bits, tech)) / (
+        2 * L2_DMA_BYTES_PER_CYCLE)  # the mean of a read and a write, per byte
     return read, write, area, l2
 
 
@@ -352,7 +356,7 @@ class DigitalAccel:
     name: str
     macs_per_cycle: dict[str, float]
     pj_per_mac: float = DIGITAL_PJ_PER_MAC
-    area_mm2: float = 0.1
+    area_mm2: float = DIGITAL_AREA_MM2
     task_overhead_cycles: float = IMA_TASK_OVERHEAD_CYCLES
 
     def __post_init__(self) -> None:

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from imcbench.hardware import memory_model as mem
+from imcbench.hardware.paper_setup import PAPER_L2_KB
 from imcbench.macro.model import MacroParams, PeakArrays, peak
 
-DEFAULT_L2_BYTES = 256 * 1024  # the paper's activation L2 SRAM
+DEFAULT_L2_BYTES = PAPER_L2_KB * 1024  # bytes, the paper's activation L2 SRAM
 
 
 @dataclass(frozen=True)

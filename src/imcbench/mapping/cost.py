@@ -196,6 +196,18 @@ def _leakage_pj_per_cycle(systems: Sequence[System], params: MacroParams) -> np.
 
 
 def _cycles(traffic: Traffic, pricing: Pricing, s: int, n: int):
+    """Latency of each candidate in macro clock cycles, (s systems x n candidates), and its breakdown.
+
+    compute = macro activations x Bi/Bc cycles each (zigzag-dse 3.9.1 ``CostModelEvaluationForIMC``:
+    ``cycles_per_op = Bi/Bc``). Weight loading, cycles = max(rows written / rows per cycle, weight bits /
+    source bandwidth in bits per cycle): the paper writes the array row by row from DRAM ("reloads x mapped
+    rows" stall cycles, zigzag-imc b0f0319), zigzag-dse is bound by the upper memory's bandwidth; we take
+    the slower. It stalls compute unless cells share a multiplier (M > 1, loads hidden behind compute).
+    Memories and links: a roofline, bits moved / bandwidth (bits per cycle) overlapped with compute; only
+    the excess over compute is a stall (registers are sized to the array and never stall). Links given in
+    Gb/s are converted with the clock period (ns). Breakdown keys (cycles): ideal, spatial_underuse,
+    weight_loading, memory_stall and, with links, interconnect_stall.
+    """
     compute = traffic.activations * traffic.cycles_per_activation
     w_load = np.maximum(traffic.weight_rows_written / pricing.rows_per_cycle,
                         traffic.weight_source_bits / pricing.bandwidth[traffic.weight_source])
