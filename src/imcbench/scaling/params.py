@@ -77,10 +77,11 @@ class ScalingParams:
     add_8b_pj: float = ADD_8B_PJ
     instruction_pj: float = INSTRUCTION_PJ
     digital_scale: float = 1.0  # multiplies digital and memory energies (1: 45 nm, 0.9 V as Horowitz)
-    register_words: float = 32.0  # scalar machine's register file (operand words)
-    l1_bytes: float = 32 * 1024.0  # scalar machine's L1 cache
-    l2_bytes: float = 1024 * 1024.0  # scalar machine's L2 cache (also the analog weight-reload source)
-    weight_source_bytes: float = 1024 * 1024.0  # on-chip buffer weights are rewritten from
+    register_words: float = 32.0  # scalar machine's register file, operand words (a 32-register RISC) [assumption]
+    l1_bytes: float = 32 * 1024.0  # bytes, scalar machine's L1 cache (a Horowitz 2014 SRAM size) [assumption]
+    l2_bytes: float = 1024 * 1024.0  # bytes, scalar machine's L2 cache (a Horowitz 2014 SRAM size; also the
+    #   analog weight-reload source) [assumption]
+    weight_source_bytes: float = 1024 * 1024.0  # bytes, on-chip buffer weights are rewritten from [assumption]
     cell_fj: float = CELL_LINE_FJ  # analog array energy per MAC
     line_fj_per_bit: float = CELL_LINE_FJ  # digital IMC input broadcast per input bit per cell
     cell_write_fj_per_bit: float = CELL_WRITE_FJ_PER_BIT
