@@ -47,7 +47,8 @@ def test_depthwise_diagonal_packing_28_channels_per_crossbar(block8):
 
 
 def test_mobilenet_v2_crossbar_count_matches_reference(mbv2):
-    """Crossbar counts derived by hand on MobileNetV2 (Sandler et al., CVPR 2018, Table 2): 106 dense + 263 depthwise 256x256 arrays; 55 + 136 at 512x512."""
+    """Crossbar counts derived by hand on MobileNetV2 (Sandler et al., CVPR 2018, Table 2): 106 dense +
+    263 depthwise 256x256 arrays; 55 + 136 at 512x512."""
     for spec, dense, depthwise in ((ImaSpec(), 106, 263), (ImaSpec(rows=512, cols=512), 55, 136)):
         counts = {kind: sum(len(spec.tiles(l, 1.0)) for l in mbv2 if (l.kind.value == "depthwise") == kind)
                   for kind in (False, True)}
