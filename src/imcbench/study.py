@@ -1,4 +1,4 @@
-"""The AIMC-vs-DIMC study of the IMC paper, reproduced and extended (model_reference part 2).
+"""The AIMC-vs-DIMC study of the IMC paper, reproduced and extended (the paper's Fig. 7-12).
 
 Sun, Houshmand, Verhelst, "Analog or Digital In-memory Computing? Benchmarking through Quantitative
 Modeling", ICCAD 2023. Three experiments on square macros of 32 to 1024 rows (AIMC: 2 input bits per
@@ -45,7 +45,8 @@ REPRESENTATIVE_LAYERS = {
     "depthwise": ("ds_cnn", "dw1"),  # 3x3 depthwise, 64 channels, 25x5
     "fully_connected": ("deepautoencoder", "fc2"),  # 128 x 128
 }
-# The paper's peak results (Fig. 7/8; model_reference part 2, table 4.2): (kind, rows) ->
+# The paper's peak results (Fig. 7/8; zigzag-imc b0f0319
+# paper_data/peak_vs_macro_size.csv): (kind, rows) ->
 # (macro TOPS/W, macro TOPS/mm2, system TOPS/W)
 PAPER_PEAK = {
     ("aimc", 32): (4.01, 0.889, 2.35), ("dimc", 32): (7.19, 1.381, 3.18),
@@ -249,7 +250,7 @@ class PaperClaim:
 PAPER_CLAIMS = {
     "dimc_density": PaperClaim(
         "DIMC generally has a higher computational density (TOPS/mm2) than AIMC",
-        "abstract; Fig. 8, DIMC denser at every size (model_reference part 2, 4.2)",
+        "abstract; Fig. 8, DIMC denser at every size (zigzag-imc paper_data/peak_vs_macro_size.csv)",
         "DIMC's TOPS/mm2 above AIMC's at every macro size: macro peak, and the geometric mean of the paper's "
         "networks"),
     "aimc_large_conv_pw": PaperClaim(

@@ -14,7 +14,8 @@ Scaling rules (all fields may be numpy arrays, so one ``Technology`` can describ
 * delay: linear in the node (Dennard) times the alpha-power law of Sakurai and Newton (JSSC 1990),
   ``t ~ V / (V - V_th)^alpha``, normalised to 0.9 V;
 * analog parts (ADC, DAC): the paper's validation kept them unscaled when it moved 22 nm chips onto its
-  28 nm model (model_reference part 1, 2.7); ``analog_node_exponent`` (default 0) lets a user or the
+  28 nm model (zigzag-imc README, "limitations": 22 nm chips scaled linearly x22/28, ADC/DAC
+  unscaled); ``analog_node_exponent`` (default 0) lets a user or the
   calibration scale them as ``(node / 28)^exponent``.
 """
 

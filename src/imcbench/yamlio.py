@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from imcbench.errors import ImcbenchError
 
@@ -20,6 +20,14 @@ MAX_YAML_BYTES = 2 * 1024 * 1024  # input files are hand-written configurations,
 # Nodes after expanding aliases: an alias-free file under MAX_YAML_BYTES has fewer (a node takes >= 2 bytes),
 # so only alias bombs ("billion laughs": 9 aliases of 9 aliases ... expand to 10^9 nodes) reach it.
 MAX_YAML_NODES = 1_000_000
+
+
+class StrictModel(BaseModel):
+    """The one base of every YAML schema (hardware, cluster, sweep, workload): an unknown key is an error (with
+    the closest valid name), and .inf / .nan are refused wherever a number is read (they would poison every
+    result). ZigZag files, written for another tool, use their own tolerant base."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class _StrictSafeLoader(yaml.SafeLoader):
@@ -110,7 +118,8 @@ def describe_validation_error(exc: ValidationError, model: type[BaseModel]) -> s
     # a misspelt key also makes the real key "missing": report the unknown key first, it is the cause
     errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
-    loc = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    # pydantic names the union member it tried ("function-after[...]"): not a key the user wrote
+    loc = ".".join(str(part) for part in first["loc"] if "[" not in str(part)) or "(top level)"
     message = first["msg"]
     if first["type"] == "extra_forbidden":
         key = str(first["loc"][-1])

@@ -24,27 +24,24 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Optional, Union
+from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, model_validator
+from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, model_validator
 
 from imcbench.dse.constraints import check_constraint_names
 from imcbench.dse.parameters import HardwareBase, canonical_name, coerce
 from imcbench.errors import ImcbenchError
 from imcbench.hardware.config import SystemConfig
-from imcbench.yamlio import read_yaml, validate
+from imcbench.yamlio import StrictModel, read_yaml, validate
 
 MAX_DESIGN_POINTS = 1_000_000  # expansion holds every point in memory (about 1 KB each)
-Value = Union[StrictBool, StrictInt, StrictFloat, StrictStr, None]
+# parameter values pass .inf/.nan on to the hardware configuration, which refuses them per design point
+Value = Union[StrictBool, StrictInt, Annotated[StrictFloat, Field(allow_inf_nan=True)], StrictStr, None]
 Values = Union[Value, list[Value]]
 METRIC_DIRECTIONS = ("max", "min")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class HardwareSpec(_Strict):
+class HardwareSpec(StrictModel):
     """The base hardware the parameters modify: the paper preset or an imcbench hardware file."""
 
     preset: Optional[Literal["paper"]] = None
@@ -57,7 +54,7 @@ class HardwareSpec(_Strict):
         return self
 
 
-class RangeSpec(_Strict):
+class RangeSpec(StrictModel):
     """A search range: integers with ``step`` (default 1 for integer parameters), powers of two with
     ``log2: true``, otherwise continuous."""
 
@@ -75,7 +72,7 @@ class RangeSpec(_Strict):
         return self
 
 
-class SearchSpec(_Strict):
+class SearchSpec(StrictModel):
     """NSGA-II (pymoo) over ``space``; each design is scored by its metrics aggregated over the networks."""
 
     space: dict[str, Union[RangeSpec, list[Value]]] = Field(min_length=1)
@@ -86,7 +83,7 @@ class SearchSpec(_Strict):
     seed: int = 1
 
 
-class SweepSpec(_Strict):
+class SweepSpec(StrictModel):
     name: str = "sweep"
     description: str = ""
     networks: list[str] = Field(min_length=1)
@@ -96,7 +93,8 @@ class SweepSpec(_Strict):
     grid: Union[dict[str, Values], list[dict[str, Values]], None] = None
     points: Optional[list[dict[str, Value]]] = None
     search: Optional[SearchSpec] = None
-    constraints: dict[str, float] = Field(default_factory=dict)
+    # a non-finite limit passes here to get check_constraint_names' own message (remove it for no limit)
+    constraints: dict[str, Annotated[float, Field(allow_inf_nan=True)]] = Field(default_factory=dict)
     store_layers: bool = True
     batch_size: Optional[int] = Field(None, ge=1, le=100_000)
 

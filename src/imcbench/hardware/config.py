@@ -29,8 +29,7 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import (BaseModel, ConfigDict, Field, PlainValidator, ValidationError, field_validator,
-                      model_validator)
+from pydantic import Field, PlainValidator, ValidationError, field_validator, model_validator
 
 from imcbench.celltech import DEFAULT_CELL, list_cells
 from imcbench.errors import ImcbenchError
@@ -41,7 +40,7 @@ from imcbench.interconnect import Interconnect
 from imcbench.macro import MacroSpec
 from imcbench.macro.model import DEFAULT_DELAY_MODEL
 from imcbench.tech import Technology
-from imcbench.yamlio import describe_validation_error, read_yaml, validate
+from imcbench.yamlio import StrictModel, describe_validation_error, read_yaml, validate
 
 Auto = Literal["auto"]
 SRAM_SUBBANKS = 16  # the paper's CACTI L2 has 16 sub-banks: one sub-bank is the smallest access
@@ -72,16 +71,12 @@ OptionalAutoNonNegative = Annotated[Union[float, Auto, None],
                                     PlainValidator(partial(_number_or_keyword, keyword="auto", allow_none=True))]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .inf/.nan would poison every result
-
-
-class TechnologyConfig(_Strict):
+class TechnologyConfig(StrictModel):
     node_nm: float = Field(28.0, gt=0, le=1000)
     vdd: float = Field(0.9, gt=0, le=5)
 
 
-class MacroConfig(_Strict):
+class MacroConfig(StrictModel):
     kind: Literal["aimc", "dimc"]
     rows: int = Field(gt=1, le=65536)
     cols: int = Field(gt=0, le=1 << 20)
@@ -105,7 +100,7 @@ class MacroConfig(_Strict):
         return value.strip().lower()
 
 
-class MemoryConfig(_Strict):
+class MemoryConfig(StrictModel):
     name: str
     kind: Literal["register", "sram", "dram"]
     operands: list[Literal["W", "I", "O"]] = Field(min_length=1)
@@ -141,7 +136,7 @@ class MemoryConfig(_Strict):
         return next(getattr(self, k) * s for k, s in scale.items() if getattr(self, k) is not None)
 
 
-class OptionsConfig(_Strict):
+class OptionsConfig(StrictModel):
     partial_sum_bits: int = Field(16, ge=1, le=64)
     cell_write_pj_per_bit: AutoNonNegative = "auto"
     weight_rows_per_cycle: AutoPositive = "auto"  # auto: from the cell (SRAM 1; NVM t_clk / write latency)
@@ -156,7 +151,7 @@ class OptionsConfig(_Strict):
     kv_cache: Literal["dram", "sram", "imc"] = "dram"
 
 
-class InterconnectConfig(_Strict):
+class InterconnectConfig(StrictModel):
     """Links between the shared memories and the macros, and between chips (see imcbench.interconnect)."""
 
     topology: Literal["none", "bus", "mesh"] = "none"
@@ -190,7 +185,7 @@ class InterconnectConfig(_Strict):
         return Interconnect(**self.model_dump())
 
 
-class SystemConfig(_Strict):
+class SystemConfig(StrictModel):
     name: str = "system"
     technology: TechnologyConfig = TechnologyConfig()
     macro: MacroConfig

@@ -1,4 +1,6 @@
-"""Ready-made systems: the paper's single-macro system at any size (model_reference part 2, section 4.1).
+"""Ready-made systems: the paper's single-macro system at any size (Sun et al., ICCAD 2023,
+arXiv 2405.14978, system setup of Fig. 9-12; zigzag-imc b0f0319 ``sim_auto.py`` and
+``generate_zigzag_hardware*.py``).
 
 One square macro (rows = physical columns), an 8-bit input register per row, a 16-bit output register
 per weight column, a 256 KB L2 SRAM for activations with a port of 8 x rows bits (CACTI-derived energy
@@ -15,12 +17,15 @@ import re
 from imcbench.errors import ImcbenchError
 from imcbench.hardware.config import MacroConfig, MemoryConfig, OptionsConfig, SystemConfig, TechnologyConfig
 from imcbench.hardware.config import build_system
+from imcbench.hardware.paper_setup import DRAM_ENERGY_PJ_PER_BIT, PAPER_DRAM_MB, PAPER_L2_KB
 from imcbench.hardware.system import System
 from imcbench.macro.model import DEFAULT_DELAY_MODEL
 
-L2_KB = 256
-DRAM_MB = 100
-DRAM_PJ_PER_BIT = 3.7
+OUTPUT_REG_BITS = 16  # bits per weight column, as zigzag-dse's shipped rf_2B output register (16-bit outputs)
+L2_MIN_PORT_BITS = 256  # bits: L2 port floor for macros under 32 rows, the narrowest CACTI port tabulated
+#   (memory_model.CACTI_PORT_BITS) [our choice; the paper's port is 8 x rows]
+DRAM_MIN_PORT_BITS = 64  # bits: DRAM port floor for macros under 64 columns, a 64-bit bus like zigzag-dse's
+#   shipped dram [our choice; the paper's port is cols bits]
 PRESET_PATTERN = re.compile(r"^paper[-_](aimc|dimc)[-_](\d+)$")
 PRESETS_HELP = ("presets: paper-aimc-N and paper-dimc-N, the paper's system with one N x N macro, N a multiple "
                 "of 8 (e.g. paper-aimc-256, paper-dimc-64)")
@@ -29,7 +34,7 @@ PRESETS_HELP = ("presets: paper-aimc-N and paper-dimc-N, the paper's system with
 def paper_system_config(kind: str, rows: int, *, cols: int | None = None, n_macros: int = 1,
                         input_bits: int = 8, weight_bits: int = 8, bits_per_cycle: int | None = None,
                         adc_bits: float | str = "paper", node_nm: float = 28.0, vdd: float = 0.9,
-                        l2_kb: float = L2_KB, dram_pj_per_bit: float = DRAM_PJ_PER_BIT,
+                        l2_kb: float = PAPER_L2_KB, dram_pj_per_bit: float = DRAM_ENERGY_PJ_PER_BIT,
                         cells_per_mult: int = 1, delay_model: str = DEFAULT_DELAY_MODEL,
                         cell: str = "sram6t") -> SystemConfig:
     """The paper's system as a configuration (what the YAML in ``examples/`` spells out)."""
@@ -42,11 +47,12 @@ def paper_system_config(kind: str, rows: int, *, cols: int | None = None, n_macr
                           cells_per_mult=cells_per_mult, delay_model=delay_model, cell=cell),
         memories=[
             MemoryConfig(name="input_regs", kind="register", operands=["I"], per="row", size_bits=input_bits),
-            MemoryConfig(name="output_regs", kind="register", operands=["O"], per="column", size_bits=16),
+            MemoryConfig(name="output_regs", kind="register", operands=["O"], per="column",
+                         size_bits=OUTPUT_REG_BITS),
             MemoryConfig(name="l2", kind="sram", operands=["I", "O"], size_kb=l2_kb,
-                         bandwidth_bits=max(input_bits * rows * n_macros, 256)),
-            MemoryConfig(name="dram", kind="dram", operands=["W", "I", "O"], size_mb=DRAM_MB,
-                         bandwidth_bits=max(cols, 64), read_pj_per_bit=dram_pj_per_bit,
+                         bandwidth_bits=max(input_bits * rows * n_macros, L2_MIN_PORT_BITS)),
+            MemoryConfig(name="dram", kind="dram", operands=["W", "I", "O"], size_mb=PAPER_DRAM_MB,
+                         bandwidth_bits=max(cols, DRAM_MIN_PORT_BITS), read_pj_per_bit=dram_pj_per_bit,
                          write_pj_per_bit=dram_pj_per_bit),
         ],
         options=OptionsConfig(),
@@ -72,7 +78,8 @@ def preset(name: str) -> System | None:
 # Mapping spaces (SystemOptions settings) the study compares. "full" is imcbench's default space: diagonal
 # OX/FX mapping, groups of a depthwise layer packed side by side, liveness-based activation placement,
 # DIMC multipliers charged on the mapped rows (the paper's peak code). "zigzag" is zigzag-dse >= 3.8's
-# space and conventions (model_reference part 3, section 5.4), as `imcbench evaluate --zigzag-compatible`.
+# space and conventions (zigzag-dse 3.9.1 ``default_imc.yaml`` mapping hint, ``ImcArray``), as
+# `imcbench evaluate --zigzag-compatible`.
 FULL_MAPPING_SPACE = dict(diagonal_mapping=True, pack_groups=True, activation_placement="liveness",
                           dimc_multipliers_full_array=False)
 ZIGZAG_COMPATIBLE = dict(diagonal_mapping=False, pack_groups=False, activation_placement="adjacent",

@@ -1,6 +1,7 @@
 """Peak figures of a macro with its registers and L2 SRAM: the paper's "system" numbers (section 4.2).
 
-Composition (model_reference part 1, correction 7), per macro clock cycle at full use:
+Composition (the paper's system peak of Fig. 7/8, zigzag-imc b0f0319 ``peak_eval.py``; reproduces
+``paper_data/peak_vs_macro_size.csv``), per macro clock cycle at full use:
 
 * input registers: one Bi-bit register per row, Bc bits written per cycle (D2 Bc E_DFF);
 * output registers: one Bo-bit register per weight column, written once per input wave
@@ -20,9 +21,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from imcbench.hardware import memory_model as mem
+from imcbench.hardware.paper_setup import PAPER_L2_KB
 from imcbench.macro.model import MacroParams, PeakArrays, peak
 
-DEFAULT_L2_BYTES = 256 * 1024  # the paper's activation L2 SRAM
+DEFAULT_L2_BYTES = PAPER_L2_KB * 1024  # bytes, the paper's activation L2 SRAM
 
 
 @dataclass(frozen=True)

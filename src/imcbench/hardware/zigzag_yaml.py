@@ -28,6 +28,11 @@ from imcbench.yamlio import validate
 
 ZIGZAG_OPERANDS = {"I1": "I", "I2": "W", "O": "O"}  # ZigZag's default memory_operand_links
 ZIGZAG_PSUM_BITS = 16  # ZigZag's ONNX parser moves partial outputs at 16 bits
+# ZigZag memories carry no kind; imcbench infers it from the name and the size [assumption, our rule]:
+ZIGZAG_DRAM_MIN_BITS = 1e8  # bits (12.5 MB): at least this large = off-chip DRAM (the paper's DRAM is
+#   100 MB, its largest on-chip memory the 256 KB = 2.1e6-bit L2; zigzag-dse's shipped dram is 1e10 bits)
+ZIGZAG_REGISTER_MAX_BITS = 1024  # bits: at most this large = register file (zigzag-dse's shipped rf_1B /
+#   rf_2B are 8 / 16 bits, its smallest SRAM 2 Mbit)
 
 
 class _Loose(BaseModel):
@@ -151,8 +156,8 @@ def _level(name: str, m: ZigzagMemory, dims: list[str], source: str) -> MemoryLe
     if m.auto_cost_extraction:
         read = float(mem.sram_read_energy(m.size, bandwidth, TECH_28NM))
         write = float(mem.sram_write_energy(m.size, bandwidth, TECH_28NM))
-    kind = "dram" if name.lower().startswith("dram") or m.size >= 1e8 else (
-        "register" if m.size <= 1024 else "sram")
+    kind = "dram" if name.lower().startswith("dram") or m.size >= ZIGZAG_DRAM_MIN_BITS else (
+        "register" if m.size <= ZIGZAG_REGISTER_MAX_BITS else "sram")
     operands = frozenset(ZIGZAG_OPERANDS[o] for o in m.operands)
     return MemoryLevel(name, kind, operands, m.size, bandwidth, read, write, per=per,
                        min_access_bits=min_bits, area_mm2=m.area)

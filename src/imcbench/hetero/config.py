@@ -21,21 +21,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from imcbench.errors import ImcbenchError
 from imcbench.hetero import engines as eng
 from imcbench.hetero.cluster import ROW_TILES, SPLIT_FRACTIONS, HeteroSystem
-from imcbench.yamlio import read_yaml, validate
+from imcbench.yamlio import StrictModel, read_yaml, validate
 
 KindRates = dict[Literal["conv", "pointwise", "depthwise", "fc", "matmul", "attention"], Annotated[float, Field(gt=0)]]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class CoresConfig(_Strict):
+class CoresConfig(StrictModel):
     name: str = "cores"
     count: int = Field(8, ge=1, le=1024)
     macs_per_cycle: KindRates = {}
@@ -44,19 +40,19 @@ class CoresConfig(_Strict):
     task_overhead_cycles: float = Field(eng.CORE_TASK_OVERHEAD_CYCLES, ge=0)
 
 
-class MemoryConfig(_Strict):
+class MemoryConfig(StrictModel):
     l1_kb: float = Field(eng.L1_KB, gt=0)
     banks: int = Field(eng.L1_BANKS, ge=1)
     bank_bytes: int = Field(eng.L1_BANK_BYTES, ge=1)
     l1_read_pj_per_byte: Optional[float] = Field(None, ge=0)
     l1_write_pj_per_byte: Optional[float] = Field(None, ge=0)
     l1_area_mm2: Optional[float] = Field(None, ge=0)
-    l2_kb: float = Field(512.0, gt=0)
+    l2_kb: float = Field(eng.L2_KB, gt=0)
     l2_pj_per_byte: Optional[float] = Field(None, ge=0)
     dma_bytes_per_cycle: float = Field(eng.L2_DMA_BYTES_PER_CYCLE, gt=0)
 
 
-class ImaConfig(_Strict):
+class ImaConfig(StrictModel):
     name: str = "ima"
     rows: int = Field(eng.IMA_ROWS, ge=1, le=1 << 16)
     cols: int = Field(eng.IMA_COLS, ge=1, le=1 << 16)
@@ -77,16 +73,16 @@ class ImaConfig(_Strict):
     task_overhead_cycles: float = Field(eng.IMA_TASK_OVERHEAD_CYCLES, ge=0)
 
 
-class DigitalConfig(_Strict):
+class DigitalConfig(StrictModel):
     name: str
     type: Literal["digital"]
     macs_per_cycle: KindRates = Field(min_length=1)
     pj_per_mac: float = Field(eng.DIGITAL_PJ_PER_MAC, ge=0)
-    area_mm2: float = Field(0.1, ge=0)
+    area_mm2: float = Field(eng.DIGITAL_AREA_MM2, ge=0)
     task_overhead_cycles: float = Field(eng.IMA_TASK_OVERHEAD_CYCLES, ge=0)
 
 
-class MacroAccelConfig(_Strict):
+class MacroAccelConfig(StrictModel):
     name: str
     type: Literal["macro"]
     system: str = Field(description="an imcbench/ZigZag hardware file or a preset such as paper-aimc-256")
@@ -94,13 +90,13 @@ class MacroAccelConfig(_Strict):
     task_overhead_cycles: float = Field(eng.IMA_TASK_OVERHEAD_CYCLES, ge=0)
 
 
-class ScheduleConfig(_Strict):
+class ScheduleConfig(StrictModel):
     row_tiles: int = Field(ROW_TILES, ge=1, le=1024)
     handoff_cycles: float = Field(eng.HANDOFF_CYCLES, ge=0)
     split_fractions: list[Annotated[float, Field(gt=0, lt=1)]] = list(SPLIT_FRACTIONS)
 
 
-class HeteroConfig(_Strict):
+class HeteroConfig(StrictModel):
     name: str = "cluster"
     clock_mhz: float = Field(eng.CLOCK_MHZ, gt=0, le=1e5)
     cores: CoresConfig = CoresConfig()

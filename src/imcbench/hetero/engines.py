@@ -1,14 +1,15 @@
 """Engines of a heterogeneous cluster and the cost of (a share of) one layer on each.
 
-A PULP-like cluster (Ottavi et al., arXiv 2109.01404; model_reference part 6): N RISC-V cores running 8-bit
-SIMD kernels, a shared L1 (TCDM) they and the accelerators read and write, an L2 behind a DMA, and
-accelerators: analog in-memory accelerators (IMA: PCM crossbars, weights stationary), simple digital
-accelerators (a throughput and an energy per MAC), and any AIMC/DIMC macro system of imcbench's own model.
+A PULP-like cluster (Ottavi et al., arXiv 2109.01404; Garofalo et al., IEEE JETCAS 12(2), 2022): N RISC-V
+cores running 8-bit SIMD kernels, a shared L1 (TCDM) they and the accelerators read and write, an L2 behind
+a DMA, and accelerators: analog in-memory accelerators (IMA: PCM crossbars, weights stationary), simple
+digital accelerators (a throughput and an energy per MAC), and any AIMC/DIMC macro system of imcbench's own
+model.
 
 Every engine answers ``cost(layer, share)``: the time (ns) and energy (pJ) to produce ``share`` of the
 layer's output channels (all of them for share = 1), and for an IMA the crossbars that hold those weights.
 Units: ns, pJ, mm2, bytes. Tags in the comments: [verified] read in the cited source, [unverified] recalled
-or second-hand (model_reference flags it so), [assumption] our choice, a parameter a user can change.
+or second-hand (not read in the primary source), [assumption] our choice, a parameter a user can change.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from imcbench.errors import ImcbenchError
 from imcbench.workload import Layer, LayerKind
 
 # -- cores ---------------------------------------------------------------------------------------------
-CLOCK_MHZ = 500.0  # cluster clock; PULP 22FDX clusters run at ~400-500 MHz (model_reference 6 2.6) [unverified]
+CLOCK_MHZ = 500.0  # cluster clock; PULP 22FDX clusters run at ~400-500 MHz (not read in Ottavi et al.) [unverified]
 PULPNN_CLUSTER_MACS_PER_CYCLE = 15.5  # 8 RI5CY cores, INT-8 conv, PULP-NN (Garofalo et al. 2020, abstract) [verified]
 PULPNN_CORES = 8
 CONV_MACS_PER_CYCLE = PULPNN_CLUSTER_MACS_PER_CYCLE / PULPNN_CORES  # 1.94 MAC/cycle/core [verified, derived]
@@ -39,15 +40,17 @@ CLUSTER_OVERHEAD_AREA_MM2 = 0.2  # interconnect, shared I$, DMA, event unit [ass
 CORE_TASK_OVERHEAD_CYCLES = 100  # fork, tile set-up and barrier per parallel tile [assumption]
 
 # -- shared memories -------------------------------------------------------------------------------------
-L1_KB = 128  # PULP TCDM: typically 64-128 kB in 16 banks (model_reference 6 2.6) [unverified]
+L1_KB = 128  # PULP TCDM: typically 64-128 kB in 16 banks (typical, not read in Ottavi et al.) [unverified]
 L1_BANKS = 16
 L1_BANK_BYTES = 4  # one 32-bit word per bank per cycle [assumption: PULP TCDM word width]
 L2_DMA_BYTES_PER_CYCLE = 8  # 64-bit cluster DMA [assumption]
+L2_KB = 512.0  # KB, the cluster L2 behind the DMA (its energy per byte depends on it) [assumption]
 HANDOFF_CYCLES = 50  # event/IRQ synchronisation when a tensor passes from one engine to another [assumption]
 TECH_NODE_NM = 22.0  # the PULP cluster's node for the memory estimates (22FDX) [assumption]
 TECH_VDD = 0.8
 
-# -- IMA: GVSOC ima_v1 (model_reference 6 2.3) [verified] and HERMES-like energy/area [unverified] --------
+# -- IMA: GVSOC ima_v1 (gvsoc-pulp pulp/ima/ima_v1_impl.cpp, archi/ima/ima_v1.h) [verified] ------------
+# -- and HERMES-like energy/area [unverified] -------------------------------------------------------------
 IMA_ROWS = 256  # crossbar inputs [verified, gvsoc xbar_y]
 IMA_COLS = 256  # crossbar outputs [verified, gvsoc xbar_x]
 IMA_MVM_NS = 130.0  # one analog MVM, whatever rows/columns are used [verified, gvsoc eval_ns]
@@ -71,6 +74,7 @@ PSUM_ADDS_PER_CYCLE_PER_CORE = 2.0  # 2x16-bit SIMD adds of row-tile partial sum
 
 # -- digital accelerator defaults ---------------------------------------------------------------------------
 DIGITAL_PJ_PER_MAC = 0.5  # a small 8-bit datapath accelerator, 22 nm [assumption]
+DIGITAL_AREA_MM2 = 0.1  # mm2, the same accelerator's area [assumption]
 
 
 def cycles_to_ns(cycles: float, clock_mhz: float) -> float:
@@ -118,7 +122,7 @@ class SharedMemory:
     l1_read_pj_per_byte: float | None = None
     l1_write_pj_per_byte: float | None = None
     l1_area_mm2: float | None = None
-    l2_kb: float = 512.0
+    l2_kb: float = L2_KB
     l2_pj_per_byte: float | None = None
     dma_bytes_per_cycle: float = L2_DMA_BYTES_PER_CYCLE
 
@@ -152,7 +156,9 @@ def _memory_estimates(l1_kb: float, banks: int, bank_bytes: int, l2_kb: float) -
     read = float(mem.sram_read_energy(bank_bits, width, tech)) / bank_bytes
     write = float(mem.sram_write_energy(bank_bits, width, tech)) / bank_bytes
     area = float(mem.sram_area(bank_bits, width, tech)) * banks
-    l2 = float(mem.sram_read_energy(l2_kb * 8192, 64, tech) + mem.sram_write_energy(l2_kb * 8192, 64, tech)) / 16
+    l2_bits, dma_bits = l2_kb * 8192, L2_DMA_BYTES_PER_CYCLE * 8  # the L2 is read and written over the DMA port
+    l2 = float(mem.sram_read_energy(l2_bits, dma_bits, tech) + mem.sram_write_energy(l2_bits, dma_bits, tech)) / (
+        2 * L2_DMA_BYTES_PER_CYCLE)  # the mean of a read and a write, per byte
     return read, write, area, l2
 
 
@@ -263,7 +269,8 @@ class ImaSpec:
 
         Dense layers (conv, pointwise, fc, matmul): the C*FY*FX x K matrix of each group cut into
         rows x cols tiles. Depthwise: diagonal packing, FY*FX rows + 1 column per channel, so
-        floor(rows / (FY*FX)) channels per crossbar (28 for 3x3 on 256 x 256; model_reference 6 2.4).
+        floor(rows / (FY*FX)) channels per crossbar (28 = floor(256 / 9) for 3x3 on 256 x 256; the depthwise
+        mapping problem of Ottavi et al., arXiv 2109.01404, abstract).
         """
         if layer.kind is LayerKind.ATTENTION:
             raise ImcbenchError(f"layer {layer.name!r}: attention has no constant weights to hold in a crossbar")
@@ -349,7 +356,7 @@ class DigitalAccel:
     name: str
     macs_per_cycle: dict[str, float]
     pj_per_mac: float = DIGITAL_PJ_PER_MAC
-    area_mm2: float = 0.1
+    area_mm2: float = DIGITAL_AREA_MM2
     task_overhead_cycles: float = IMA_TASK_OVERHEAD_CYCLES
 
     def __post_init__(self) -> None:

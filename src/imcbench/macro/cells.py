@@ -1,7 +1,8 @@
 """Area of the SRAM cell array of an IMC macro.
 
 The paper took the cell-array area from CACTI (32 nm scaled by 0.81 to 28 nm, port = all columns) for
-square arrays; model_reference part 1, correction 6 lists the six values. We interpolate the area per
+square arrays; the six values are those of the paper's Fig. 7/8 data (zigzag-imc b0f0319
+``paper_data/peak_vs_macro_size.csv``, cell-array area). We interpolate the area per
 bit log-log between them (exact at the listed sizes) and, outside 32..1024, use the fit
 ``A = a R C + (b/2)(R + C)`` on the same points (max error 5.5 %, rms 2.7 %). For a non-square
 R x C array the square size with the same number of bits, sqrt(R C), picks the area per bit.
@@ -20,7 +21,8 @@ import numpy as np
 
 from imcbench.tech import ArrayLike, Technology
 
-# CACTI cell-array area at 28 nm of N x N arrays, mm2 (model_reference part 1, correction 6)
+# CACTI cell-array area at 28 nm of N x N arrays, mm2 (the paper's Fig. 7/8 data, zigzag-imc b0f0319
+# paper_data/peak_vs_macro_size.csv)
 CACTI_SQUARE_SIZES = np.array([32, 64, 128, 256, 512, 1024], dtype=float)
 CACTI_SQUARE_AREA_MM2 = np.array([0.00060331878, 0.00194181948, 0.0068512392, 0.0250481808,
                                   0.1054145664, 0.3844806912])

@@ -1,9 +1,9 @@
 """Circuit primitives of the IMC macro model: adders, multipliers, registers, DAC and ADC.
 
-Each function is one equation of the IMC paper (Sun et al., ICCAD 2023, section 2.2; restated in
-model_reference part 1) and works element-wise on numpy arrays. Units: energy fJ, area um2, delay ns,
-resolution in bits (ADC resolution may be fractional: the paper's rule gives 4.5 bits at 32 rows and
-the model never rounds it).
+Each function is one equation of the IMC paper (Sun et al., ICCAD 2023, section 2.2; as coded in zigzag-dse
+3.9.1 ``ImcArray`` and the paper's fit ``model_extration_28nm.py`` in zigzag-imc b0f0319) and works
+element-wise on numpy arrays. Units: energy fJ, area um2, delay ns, resolution in bits (ADC resolution may
+be fractional: the paper's rule gives 4.5 bits at 32 rows and the model never rounds it).
 """
 
 from __future__ import annotations
@@ -106,5 +106,6 @@ def adc_delay(bits: ArrayLike, rows: ArrayLike, tech: Technology) -> ArrayLike:
 
 
 def adc_bits_paper_rule(bits_per_cycle: ArrayLike, rows: ArrayLike) -> ArrayLike:
-    """The paper's ADC resolution, bits: B_DAC + 0.5 log2(rows), never rounded (model_reference 1.1)."""
+    """The paper's ADC resolution, bits: B_DAC + 0.5 log2(rows), never rounded
+    ("aimc_max" in zigzag-imc b0f0319 ``sim_auto.py``; the paper's Fig. 7 uses 4.5 bits at 32 rows)."""
     return np.asarray(bits_per_cycle, dtype=float) + 0.5 * np.log2(np.asarray(rows, dtype=float))

@@ -1,8 +1,10 @@
 """The AIMC / DIMC macro model of the IMC paper, vectorized over many macro configurations.
 
 Sun, Houshmand, Verhelst, "Analog or Digital In-memory Computing? Benchmarking through Quantitative
-Modeling", ICCAD 2023 (arXiv 2405.14978), sections 2.3-2.6, with the corrections of model_reference
-part 1 (never-rounded ADC resolution, accumulator widths, both published clock-period variants).
+Modeling", ICCAD 2023 (arXiv 2405.14978), sections 2.3-2.6, as coded in zigzag-dse 3.9.1 (``ImcArray``) and
+in the paper's code (KULeuven-MICAS/zigzag-imc b0f0319), checked numerically against the paper's Fig. 7/8
+data (zigzag-imc ``paper_data/peak_vs_macro_size.csv``): never-rounded ADC resolution, accumulator widths,
+both published clock-period variants.
 
 Notation (paper): D1 = weight columns (output channels) of a macro, D2 = rows (adder / bit-line inputs),
 Bi / Bw = activation / weight bits, Bc = input bits applied per cycle, B_ADC = ADC resolution,
@@ -28,7 +30,8 @@ DelayModel = Literal["zigzag", "paper"]
 DELAY_MODELS = ("zigzag", "paper")
 # The one default clock-period variant of every command and API: zigzag-dse >= 3.8, the maintained tool a
 # user can cross-check against (energy and area are identical in both; "paper" reproduces the paper's
-# Fig. 8 TOPS/mm2 and is a named option everywhere). model_reference part 3, section 5.4.
+# Fig. 8 TOPS/mm2 and is a named option everywhere). Compared numerically: zigzag-dse 3.9.1 on the paper's
+# 12 square macros vs zigzag-imc b0f0319 ``paper_data/peak_vs_macro_size.csv``.
 DEFAULT_DELAY_MODEL: DelayModel = "zigzag"
 
 ENERGY_COMPONENTS = ("dac", "bitline", "multipliers", "adc", "adder_tree", "place_value", "accumulator",
@@ -110,7 +113,8 @@ def adder_tree_adders(p: MacroParams) -> np.ndarray:
 
 
 def accumulator_bits(p: MacroParams) -> np.ndarray:
-    """Accumulator width: AIMC Bi + Bw + B_ADC, DIMC Bi + Bw + log2 D2 (model_reference 1, corr. 4)."""
+    """Accumulator width: AIMC Bi + Bw + B_ADC, DIMC Bi + Bw + log2 D2 (zigzag-dse 3.9.1
+    ``ImcArray``; the AIMC width also reproduces the paper's Fig. 7 energy and area data)."""
     return p.input_bits + p.weight_bits + np.where(p.is_aimc, p.adc_bits, np.log2(p.rows))
 
 
@@ -252,8 +256,8 @@ def delay_by_component(p: MacroParams) -> dict[str, np.ndarray]:
     """Critical-path delay by component, ns: multiplier -> ADC or adder tree -> place value -> accumulator.
 
     ``delay_model`` "zigzag" is zigzag-dse >= 3.8 (section 2.5); "paper" is the paper-era variant
-    (model_reference part 1, correction 3): one more XOR2 in the accumulator and, for AIMC, a carry
-    chain of Bw - 1 + B_ADC bits in the place-value adder.
+    (zigzag-imc b0f0319; reproduces the paper's Fig. 8 t_clk of all 12 macros): one more XOR2 in the
+    accumulator and, for AIMC, a carry chain of Bw - 1 + B_ADC bits in the place-value adder.
     """
     tech, bw, bc, bi, d2 = p.tech, p.weight_bits, p.bits_per_cycle, p.input_bits, p.rows
     _, t_cout, t_carry = cmp.adder_delays(tech)

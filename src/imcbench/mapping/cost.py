@@ -201,14 +201,17 @@ def _cycles(traffic: Traffic, pricing: Pricing, s: int, n: int) -> tuple[np.ndar
     cycles = busy + weight-loading stall + memory stall + link stall, where
 
     * compute = activations of one macro (the macros run in parallel) x ceil(Bi/Bc) cycles each:
-      the paper's latency ceil(temporal iterations x Bi/Bc) (Sun et al., ICCAD 2023, sec. 2.4; zigzag-imc
-      passes cycles_per_op = Bi/Bc to its cost model; ../shared/docs/model_reference.md sec. 2.4);
-    * weight loading (:func:`_weight_load_cycles`) stalls the array when each multiplier has one cell
-      (M = 1: the paper's reloads x mapped rows stall cycles, model_reference sec. 4.1) and overlaps
-      compute when a spare cell is written while the other computes (M > 1): busy = max(compute, load);
+      the paper's latency ceil(temporal iterations x Bi/Bc) (Sun et al., ICCAD 2023; zigzag-dse 3.9.1
+      ``CostModelEvaluationForIMC`` takes ``cycles_per_op = Bi/Bc``);
+    * weight loading (:func:`_weight_load_cycles`): max(rows written / rows per cycle, weight bits / source
+      bandwidth in bits per cycle): the paper writes the array row by row from DRAM ("reloads x mapped rows"
+      stall cycles, zigzag-imc b0f0319), zigzag-dse is bound by the upper memory's bandwidth; we take the
+      slower. It stalls the array when each multiplier has one cell (M = 1) and overlaps compute when a spare
+      cell is written while the other computes (M > 1): busy = max(compute, load);
     * memory and link stalls: a roofline, the cycles the slowest memory level or link needs for its bits
       (bits / bandwidth in bits per cycle) beyond the busy time (transfers overlap compute: an imcbench
-      assumption, not the paper's).
+      assumption, not the paper's; registers are sized to the array and never stall). Links given in Gb/s
+      are converted with the clock period (ns).
 
     Breakdown: ``ideal`` (every MAC on fully used arrays), ``spatial_underuse`` (compute - ideal),
     ``weight_loading``, ``memory_stall`` and, when links are modeled, ``interconnect_stall``.

@@ -44,6 +44,8 @@ from imcbench.workload import Layer, Network
 
 N_POS = 6  # positions: 0 = one activation, 1..3 = after Z, Y, X, 4 = after G, 5 = whole layer
 RELEVANT = {"W": {"K", "R", "G"}, "I": {"R", "P", "G", "chunk"}, "O": {"K", "P", "G", "chunk"}}
+FLOAT_NOISE = 1e-9  # relative: float rounding noise of products of loop counts, not a modeling choice
+MIN_TRANSFERS = 1e-30  # transfers: keeps bits / transfers finite; levels that move no bits cost 0 anyway
 
 
 @dataclass(frozen=True)
@@ -305,7 +307,7 @@ def _fetch_at(fetches: np.ndarray, q) -> np.ndarray:
 
 def _deepest_fit(tiles: np.ndarray, capacity) -> np.ndarray:
     """The outermost position whose tile fits ``capacity`` (tiles grow with the position); -1 if none."""
-    capacity = np.asarray(capacity, dtype=float) * (1 + 1e-9)  # float noise must not reject an exact fit
+    capacity = np.asarray(capacity, dtype=float) * (1 + FLOAT_NOISE)  # float noise must not reject an exact fit
     fits = tiles <= (capacity[..., None] if capacity.ndim else capacity)
     return np.where(fits.any(axis=1), N_POS - 1 - np.argmax(fits[:, ::-1], axis=1), -1)
 
@@ -353,7 +355,7 @@ def _charged_bits(bits: np.ndarray, transfers: np.ndarray, level: MemoryLevel,
     """
     if level.per in ("row", "column") and element_bits is not None:
         return bits / element_bits * max(element_bits, level.min_access_bits)
-    transfers = np.maximum(transfers, 1e-30)
+    transfers = np.maximum(transfers, MIN_TRANSFERS)
     return np.where(bits > 0, np.maximum(bits / transfers, level.min_access_bits) * transfers, 0.0)
 
 
@@ -540,7 +542,7 @@ def _evictions(route: Route, level: MemoryLevel, geom: Geometry, firsts: np.ndar
     elements = _tile_at(route.tiles, q) * count
     finals = np.minimum(firsts, elements)
     partial = elements - finals
-    return Evictions(count, finals, np.where(partial > 1e-9 * elements, partial, 0.0))  # noise is no partial sum
+    return Evictions(count, finals, np.where(partial > FLOAT_NOISE * elements, partial, 0.0))  # noise is no partial sum
 
 
 def _output_flow(route: Route, geom: Geometry, layer: Layer, psum: int) -> Flow:

@@ -27,6 +27,8 @@ import pandas as pd
 from imcbench import study
 from imcbench.dse.runner import Progress
 from imcbench.errors import ImcbenchError
+from imcbench.hardware import paper_setup
+from imcbench.hardware.presets import OUTPUT_REG_BITS
 from imcbench.report import html
 from imcbench.figspec import FigureSpec, save_static
 from imcbench.report.study_figures import (chips_figure, layer_type_figures, mapping_space_figure, network_figures,
@@ -244,8 +246,9 @@ def _intro(settings: study.StudySettings, wall: float, skipped: dict[str, str]) 
     notes = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in skipped.items())
     return (f"<p>Reproduces and extends Sun, Houshmand and Verhelst, <i>Analog or Digital In-memory Computing? "
             f"Benchmarking through Quantitative Modeling</i> (ICCAD 2023) with imcbench's own model. The whole "
-            f"study ran in <b>{wall:.1f} s</b>. System: one square macro, 8-bit input registers per row, 16-bit "
-            f"output registers per column, 256 KB L2 SRAM for activations, weights from DRAM at 3.7 pJ/bit; "
+            f"study ran in <b>{wall:.1f} s</b>. System: one square macro, 8-bit input registers per row, "
+            f"{OUTPUT_REG_BITS}-bit output registers per column, {paper_setup.PAPER_L2_KB} KB L2 SRAM for activations, "
+            f"weights from DRAM at {paper_setup.DRAM_ENERGY_PJ_PER_BIT} pJ/bit; "
             f"AIMC with {settings.aimc_bits_per_cycle} input bits per cycle and the paper's ADC rule, DIMC "
             f"bit-serial.</p><table class='settings'>{rows}</table>"
             + (f"<p class='note'>Sections left out:</p><ul>{notes}</ul>" if notes else ""))

@@ -22,12 +22,14 @@ from imcbench.macro import evaluate_macros, invalid_reasons
 from imcbench.macro import components as cmp
 from imcbench.scaling.model import energy_per_op
 from imcbench.scaling.params import DEFAULT_PARAMS, FJ_PER_PJ, FUNDAMENTAL_PARAMS, ScalingParams
-from imcbench.tech import Technology
+from imcbench.tech import REF_VDD_V, Technology
 
 # macro-model energy components -> scaling terms
 MACRO_TERMS = {"dac": ("dac",), "adc": ("adc",), "array": ("bitline", "multipliers"),
                "digital": ("adder_tree", "place_value", "accumulator", "precharge")}
 CHIP_TERMS = ("dac", "adc", "array", "digital", "weights")
+MIN_GIVEN_VDD_V = 0.35  # V: a chip supply at or below this is taken as not given and REF_VDD_V (0.9 V, the
+#   IMC paper's supply) is used [our choice]
 
 
 def macro_curves(n, bits: int = 8) -> pd.DataFrame:
@@ -75,7 +77,7 @@ def chips_vs_limit(chips, *, params: ScalingParams = DEFAULT_PARAMS,
     frame = _chip_frame(chips)
     if frame.empty:
         return frame
-    tech = Technology(frame["node_nm"].to_numpy(), np.where(frame["vdd"] > 0.35, frame["vdd"], 0.9))
+    tech = Technology(frame["node_nm"].to_numpy(), np.where(frame["vdd"] > MIN_GIVEN_VDD_V, frame["vdd"], REF_VDD_V))
     cell_fj = np.asarray(cmp.cell_line_energy(tech), dtype=float)
     ops1 = (frame["input_bits"] * frame["weight_bits"]).to_numpy()
     aimc = frame["kind"].to_numpy() == "aimc"  # the analog limit is the yardstick of analog designs only

@@ -1,7 +1,8 @@
 """Energy per operation of one linear layer Y = W X on five machines, vectorized over size, bits, array.
 
 Problem: W is N_out x N_in, X holds M input vectors; Ops = 2 N_in N_out M (a MAC is 2 ops) and
-TOPS/W = 1 / (e_op in pJ). Machines (model_reference part 5, reconstructing Bowen et al., arXiv 2302.06417):
+TOPS/W = 1 / (e_op in pJ). Machines (our reconstruction of Bowen et al., arXiv 2302.06417,
+from its abstract and findings; the paper's own equations were not read):
 
 * ``scalar``: one instruction per MAC, digital multiply-add, operands moved through registers, L1, L2
   and DRAM with the reuse a blocked (tiled) loop nest gets from each level;
@@ -122,7 +123,8 @@ def _analog_terms(n_in, n_out, bits, size, reloads_per_vector, p: ScalingParams,
     """Analog IMC, pJ/op. Per vector: N_in ceil(N_out/P) DAC + N_out ceil(N_in/P) ADC conversions,
     N_in N_out cell energies and N_in N_out e_w x (weight loads per vector); over 2 N_in N_out ops.
 
-    With P unbounded this is model_reference part 5: e_op = e_DAC/(2 N_out) + e_ADC/(2 N_in) + e_cell/2
+    With P unbounded this is the analog MMM energy of Bowen et al. (arXiv 2302.06417, findings 1-4,
+    our reconstruction): e_op = e_DAC/(2 N_out) + e_ADC/(2 N_in) + e_cell/2
     + e_w/(2 M). ADC resolution: b + ``adc_extra_bits_per_log2n`` x log2(rows summed per conversion).
     """
     if adc_bits is None:
@@ -146,7 +148,7 @@ def weight_write_energy_pj(bits, p: ScalingParams = DEFAULT_PARAMS) -> np.ndarra
 
 def _digital_imc_terms(n_in, n_out, bits, size, p: ScalingParams) -> dict:
     """Digital IMC, pJ/op: a digital b-bit MAC per weight and b input bits broadcast past each cell,
-    both per 2 ops; flat in N (model_reference part 5)."""
+    both per 2 ops; flat in N (Bowen et al., arXiv 2302.06417, our reconstruction)."""
     return {
         "compute": prm.mac_energy_pj(bits, p) / 2 + 0 * n_out,
         "array": bits * p.line_fj_per_bit / prm.FJ_PER_PJ / 2,
@@ -167,7 +169,8 @@ def scalar_words_per_mac(capacity_words, n_in, n_out, m) -> np.ndarray:
 
 
 def _scalar_terms(n_in, n_out, m, bits, p: ScalingParams) -> dict:
-    """Scalar (SISD) machine, pJ/op: (instruction + MAC + operand movement) / 2 (model_reference part 5).
+    """Scalar (SISD) machine, pJ/op: (instruction + MAC + operand movement) / 2 (Bowen et al., arXiv
+    2302.06417, our reconstruction).
 
     The layer lives in the smallest level holding W, X and Y (L1, L2 or DRAM); every boundary between
     that level and the registers moves ``scalar_words_per_mac`` words of b bits per MAC.

@@ -1,11 +1,11 @@
 """Constants and primitive energies of the scaling-limit model (converters, arithmetic, memories).
 
 Source work: Bowen et al., "Fundamental limits on the energy efficiency of in-memory computing"
-(arXiv 2302.06417), as reconstructed in model_reference part 5 (the paper's own equations were not
-readable; every constant below is an assumption exposed as a parameter of :class:`ScalingParams`).
+(arXiv 2302.06417), reconstructed from its abstract and stated findings (the paper's own equations were
+not readable; every constant below is an assumption exposed as a parameter of :class:`ScalingParams`).
 Units: energies in pJ unless the name says fJ; sizes in bytes; temperature in K; bits are precisions.
 
-Converters have two regimes (model_reference part 5, "bit-precision scaling"):
+Converters have two regimes (standard converter models; which one Bowen et al. use is unknown):
 
 * survey ("Walden"): an ADC costs FOM_W per conversion step, E = FOM_W 2^b (Walden, IEEE JSAC 1999;
   the figure of merit tracked by Murmann's ADC performance survey); a unary capacitive DAC switches
@@ -36,11 +36,11 @@ ROOM_TEMPERATURE_K = 300.0  # K
 SCHREIER_KT_FACTOR = 8.0 * 1.5  # 8 kT x SNR, SNR = 1.5 4^b (Schreier & Temes 2005): 12 kT 4^b
 
 # --- converters (survey regime) ------------------------------------------------------------------
-WALDEN_FOM_FJ = 5.0  # fJ/conversion-step; model_reference part 5 (good SAR ADCs 1-10 fJ/step); the
+WALDEN_FOM_FJ = 5.0  # fJ/conversion-step; an assumption: good SAR ADCs reach 1-10 fJ/step; the
 #   survey record stood at 4.4 fJ in 2008-2012 (van Elzakker, ISSCC 2008; Jonsson's ADC survey); the IMC
 #   paper's 28 nm fit (k5 B + k6 4^B) V^2 gives 7.6 fJ/step at 6 bits.
 DAC_UNIT_FJ = 1.17  # fJ per unit-capacitor switch, 2^b units per conversion: 1.45 fF x (0.9 V)^2, set so
-#   that an 8-bit DAC costs 0.3 pJ (model_reference part 5 illustrative e_DAC; the IMC paper's fit
+#   that an 8-bit DAC costs 0.3 pJ (our illustrative e_DAC, an assumption; the IMC paper's fit
 #   k0 B V^2 = 50 fF x 8 x 0.81 = 0.32 pJ at 8 bits agrees).
 
 # --- digital arithmetic, 45 nm, 0.9 V (Horowitz, "Computing's energy problem", ISSCC 2014) --------
@@ -77,10 +77,11 @@ class ScalingParams:
     add_8b_pj: float = ADD_8B_PJ
     instruction_pj: float = INSTRUCTION_PJ
     digital_scale: float = 1.0  # multiplies digital and memory energies (1: 45 nm, 0.9 V as Horowitz)
-    register_words: float = 32.0  # scalar machine's register file (operand words)
-    l1_bytes: float = 32 * 1024.0  # scalar machine's L1 cache
-    l2_bytes: float = 1024 * 1024.0  # scalar machine's L2 cache (also the analog weight-reload source)
-    weight_source_bytes: float = 1024 * 1024.0  # on-chip buffer weights are rewritten from
+    register_words: float = 32.0  # scalar machine's register file, operand words (a 32-register RISC) [assumption]
+    l1_bytes: float = 32 * 1024.0  # bytes, scalar machine's L1 cache (a Horowitz 2014 SRAM size) [assumption]
+    l2_bytes: float = 1024 * 1024.0  # bytes, scalar machine's L2 cache (a Horowitz 2014 SRAM size; also the
+    #   analog weight-reload source) [assumption]
+    weight_source_bytes: float = 1024 * 1024.0  # bytes, on-chip buffer weights are rewritten from [assumption]
     cell_fj: float = CELL_LINE_FJ  # analog array energy per MAC
     line_fj_per_bit: float = CELL_LINE_FJ  # digital IMC input broadcast per input bit per cell
     cell_write_fj_per_bit: float = CELL_WRITE_FJ_PER_BIT

@@ -94,19 +94,19 @@ def _with_bits(network: Network, act_bits: int | None, weight_bits: int | None,
 # -- YAML layer lists ----------------------------------------------------------------------
 def _yaml_models():
     """Pydantic models of the YAML schema (built lazily: pydantic is only needed for YAML)."""
-    from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator
+    from pydantic import Field, StrictInt, field_validator
+
+    from imcbench.yamlio import StrictModel
 
     Positive = Annotated[StrictInt, Field(ge=1)]
     Bits = Annotated[StrictInt, Field(ge=1, le=MAX_BITS)]
 
-    class YamlBits(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class YamlBits(StrictModel):
         act: Bits | None = None
         weight: Bits | None = None
         out: Bits | None = None
 
-    class YamlLayer(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class YamlLayer(StrictModel):
         name: Annotated[str, Field(min_length=1)]
         kind: LayerKind | None = None
         dims: dict[str, Positive]
@@ -126,8 +126,7 @@ def _yaml_models():
                 raise ValueError(f"unknown dimension(s) {', '.join(unknown)}; use {' '.join(LOOP_DIMS)}")
             return dims
 
-    class YamlNetwork(BaseModel):
-        model_config = ConfigDict(extra="forbid")
+    class YamlNetwork(StrictModel):
         name: Annotated[str, Field(min_length=1)] | None = None
         bits: YamlBits | None = None
         layers: Annotated[list[YamlLayer], Field(min_length=1)]
