@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -84,6 +85,8 @@ def _plain(value):
         return [_plain(v) for v in value]
     if hasattr(value, "tolist"):  # numpy scalar or array
         return value.tolist()
+    if isinstance(value, os.PathLike):
+        return str(value)
     return value
 
 

@@ -281,7 +281,7 @@ PAPER_CLAIMS = {
 
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(vocab.ResultMixin):
     """One tested statement: its status and agreement with the paper are computed from ``numbers``."""
 
     key: str
