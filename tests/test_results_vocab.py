@@ -56,3 +56,22 @@ def test_results_table_columns_come_from_the_vocabulary():
     columns = list(result_columns({}))
     assert [c for c in columns if c in vocab.NETWORK_TOTALS] == list(vocab.NETWORK_TOTALS)
     assert all(name in vocab.FIGURES for name in vocab.NETWORK_TOTALS)
+
+
+def test_mixin_default_dict_is_json_safe_and_frame_flattens():
+    from dataclasses import dataclass
+    from pathlib import Path
+
+    @dataclass(frozen=True)
+    class Toy(vocab.ResultMixin):
+        energy_pj: np.float64
+        curve: np.ndarray
+        where: Path
+        parts: dict
+
+    toy = Toy(np.float64(2.5), np.array([1.0, 2.0]), Path("out"), {"adc": np.float32(0.5)})
+    data = toy.to_dict()
+    assert json.loads(json.dumps(data)) == {"energy_pj": 2.5, "curve": [1.0, 2.0], "where": "out",
+                                            "parts": {"adc": 0.5}}
+    frame = toy.to_frame()
+    assert list(frame.columns) == ["energy_pj", "where", "parts.adc"]  # lists have no place in one row

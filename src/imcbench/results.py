@@ -93,17 +93,14 @@ def _plain(value):
 class ResultMixin:
     """``to_dict()`` and ``to_frame()`` for a result dataclass.
 
-    ``to_dict()`` is the dataclass fields plus the names in ``_derived`` (properties), JSON-safe; a result
-    whose JSON shape is fixed defines its own ``to_dict`` and keeps ``to_frame``. ``to_frame()`` is one
-    row of the scalar entries of ``to_dict()`` (nested dicts flattened as ``key.sub``); results with rows
-    of their own (layers, curves) override it.
+    ``to_dict()`` is the dataclass fields, JSON-safe; a result whose JSON shape is fixed (a CLI's output)
+    defines its own ``to_dict`` and keeps ``to_frame``. ``to_frame()`` is one row of the scalar entries of
+    ``to_dict()`` (nested dicts flattened as ``key.sub``); results with rows of their own (layers, curves)
+    override it.
     """
 
-    _derived: tuple[str, ...] = ()
-
     def to_dict(self) -> dict:
-        data = {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
-        return data | {name: _plain(getattr(self, name)) for name in self._derived}
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
     def to_frame(self) -> "pd.DataFrame":
         import pandas as pd
