@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 
 import pandas as pd
 
+from imcbench import results as vocab
 from imcbench.errors import ImcbenchError
 from imcbench.hardware.config import load_system
 from imcbench.hardware.system import System
@@ -26,7 +27,7 @@ from imcbench.workload import Network, load_workload
 from imcbench.workload.coverage import SkippedOperator, coverage_text, covered_share, share_is_exact, unmodeled_macs
 
 
-class _Throughput:
+class _Throughput(vocab.ResultMixin):
     """Derived figures of a result with ``macs``, ``energy_pj``, ``latency_cycles``, ``tclk_ns``, ``area_mm2``."""
 
     @property
@@ -35,15 +36,15 @@ class _Throughput:
 
     @property
     def tops(self) -> float:
-        return 2 * self.macs / self.latency_ns / 1e3 if self.latency_ns > 0 else 0.0
+        return vocab.tops(vocab.ops(self.macs), self.latency_ns) if self.latency_ns > 0 else 0.0
 
     @property
     def tops_per_w(self) -> float:
-        return 2 * self.macs / self.energy_pj if self.energy_pj > 0 else 0.0
+        return vocab.tops_per_w(vocab.ops(self.macs), self.energy_pj) if self.energy_pj > 0 else 0.0
 
     @property
     def tops_per_mm2(self) -> float:
-        return self.tops / self.area_mm2 if self.area_mm2 > 0 else 0.0
+        return vocab.tops_per_mm2(self.tops, self.area_mm2) if self.area_mm2 > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,10 @@ class NetworkResult(_Throughput):
                 "layers": [layer.to_dict() for layer in self.layers],
                 "skipped_operators": [s.to_dict() for s in self.skipped], "unmodeled_macs": unmodeled_macs(self.skipped),
                 "covered_mac_share": self.covered_mac_share, "covered_mac_share_exact": share_is_exact(self.skipped)}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per layer with the headline numbers and the mapping text."""
+        return self.to_dataframe()
 
     def to_dataframe(self) -> pd.DataFrame:
         """One row per layer with the headline numbers and the mapping text."""

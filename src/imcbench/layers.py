@@ -35,7 +35,7 @@ ROOT_MODULES = ("imcbench", "imcbench.__main__")  # the facade and the entry poi
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("imcbench.errors", "imcbench.layers"),
     ("imcbench.limits", "imcbench.yamlio", "imcbench.safeio", "imcbench.tech", "imcbench.celltech",
-     "imcbench.figspec", "imcbench.study_defaults"),
+     "imcbench.figspec", "imcbench.study_defaults", "imcbench.results"),
     ("imcbench.converters", "imcbench.interconnect", "imcbench.adc_survey"),
     ("imcbench.macro",),
     ("imcbench.workload", "imcbench.hardware"),

@@ -37,6 +37,7 @@ from typing import Literal
 
 import numpy as np
 
+from imcbench import results as vocab
 from imcbench.errors import ImcbenchError
 from imcbench.evaluation import LayerResult, NetworkResult, evaluate
 from imcbench.hardware import cell_costs
@@ -92,7 +93,7 @@ class LLMPolicy:
 
 
 @dataclass(frozen=True)
-class LLMResult:
+class LLMResult(vocab.ResultMixin):
     """One LLM step on one system with its policy; ``result`` holds the layers (act x act ones included)."""
 
     workload: LLMWorkload

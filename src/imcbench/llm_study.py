@@ -25,6 +25,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from imcbench import results as vocab
 from imcbench.errors import ImcbenchError
 from imcbench.hardware.config import build_system
 from imcbench.hardware.presets import paper_system_config
@@ -198,7 +199,7 @@ def break_even_batch(sweep: pd.DataFrame, phase: str, cell: str) -> int | None:
 
 # --- findings ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class LLMFinding:
+class LLMFinding(vocab.ResultMixin):
     key: str
     statement: str
     verdict: str  # "holds", "does not hold", "tie", or a computed value for the informative ones

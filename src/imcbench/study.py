@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from imcbench import results as vocab
 from imcbench.errors import ImcbenchError
 from imcbench.evaluation import ENERGY_GROUPS, energy_groups
 from imcbench.hardware.presets import MAPPING_SPACES, paper_system
@@ -139,13 +140,14 @@ def layer_type_table(settings: StudySettings) -> pd.DataFrame:
             groups = energy_groups(mapped.energy_breakdown_pj)
             tclk = system.macro.evaluate().tclk_ns
             latency_ns = mapped.cycles * tclk
-            tops = 2 * layer.macs / latency_ns / 1e3
+            tops = vocab.tops(vocab.ops(layer.macs), latency_ns)
             rows.append({"mapping_space": space, "layer_type": layer_type, "network": network,
                          "layer": name, "kind": kind,
                          "rows": size, "cols": size, "macs": layer.macs, "energy_pj": mapped.energy_pj,
-                         "latency_ns": latency_ns, "tops_per_w": 2 * layer.macs / mapped.energy_pj,
-                         "tops_per_mm2": tops / system.area_mm2,
-                         "macro_tops_per_w": 2 * layer.macs / groups["macro"],
+                         "latency_ns": latency_ns,
+                         "tops_per_w": vocab.tops_per_w(vocab.ops(layer.macs), mapped.energy_pj),
+                         "tops_per_mm2": vocab.tops_per_mm2(tops, system.area_mm2),
+                         "macro_tops_per_w": vocab.tops_per_w(vocab.ops(layer.macs), groups["macro"]),
                          "spatial_utilization": mapped.spatial_utilization, "mapping": mapped.mapping.short(),
                          **{f"fj_per_mac.{g}": v / layer.macs * 1e3 for g, v in groups.items()}})
     return pd.DataFrame(rows)
@@ -276,7 +278,7 @@ PAPER_CLAIMS = {
 
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(vocab.ResultMixin):
     """One tested statement: its status and agreement with the paper are computed from ``numbers``."""
 
     key: str

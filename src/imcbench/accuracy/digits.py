@@ -17,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 
+from imcbench import results as vocab
 from imcbench.accuracy.montecarlo import calibrate, matvec, program
 from imcbench.accuracy.noise import CLIP_SIGMA_CHOICES, MvmConfig
 from imcbench.accuracy.operands import Distribution, OperandModel
@@ -252,7 +253,7 @@ def _best_clip(config: MvmConfig, layer: DenseLayer, x_cal: np.ndarray, input_cl
 
 
 @dataclass(frozen=True)
-class AccuracyPoint:
+class AccuracyPoint(vocab.ResultMixin):
     model: str
     adc_bits: int
     accuracy: float

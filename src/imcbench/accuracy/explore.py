@@ -16,6 +16,7 @@ import pandas as pd
 
 from imcbench.accuracy.noise import CLIP_SIGMA_CHOICES, MvmConfig, dot_length, layer_sqnr_db
 from imcbench.accuracy.operands import OperandModel
+from imcbench import results as vocab
 from imcbench.errors import ImcbenchError
 from imcbench.macro import evaluate_macros
 
@@ -78,7 +79,7 @@ def network_sqnr(design_frame: pd.DataFrame, layers, **model) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class ExplorationResult:
+class ExplorationResult(vocab.ResultMixin):
     """The cheapest AIMC design meeting ``constraint`` and the best DIMC design (dicts of design rows)."""
 
     constraint: str

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from enum import Enum
 from typing import Optional
 
-import numpy as np
 import typer
 from rich.table import Table
 
@@ -58,9 +58,7 @@ def accuracy_command(
     """SQNR of every layer of a network and digits accuracy, against the ADC resolution of an AIMC macro."""
     from imcbench.accuracy.digits import accuracy_vs_adc_bits, float_accuracies, trained_model
     from imcbench.accuracy.explore import cheapest_for_accuracy, cheapest_for_sqnr
-    from imcbench.accuracy.cellnoise import active_rows, column_read_noise, effective_noise, with_gain_error
-    from imcbench.accuracy.noise import dot_length, layer_sqnr_db
-    from imcbench.macro import evaluate_macros
+    from imcbench.accuracy.network_report import network_accuracy
     from imcbench.workload import load_workload
 
     names = _parse_models(models) if digits or max_drop is not None else []
@@ -76,30 +74,9 @@ def accuracy_command(
     for b in bits:
         base.with_(adc_bits=b)  # validates each resolution with a clear message
     net = load_workload(network)
-    bits_arr = np.asarray(bits, dtype=float)
     stages = Stages("accuracy")  # stage lines on stderr once a stage runs long (digits training: minutes)
-    layers = []
     with stages.counter(f"SQNR of {net.name}: layer", len(net.layers)) as progress:
-        for layer in net.layers:
-            column = column_read_noise(base.read_noise, base.read_noise_per_row,
-                                       active_rows(dot_length(layer), base.rows))
-            read_eff, sigma_eff = effective_noise(float(column), base.cell_sigma, base.drift)
-            sqnr = with_gain_error(layer_sqnr_db(layer, base.rows, bits_arr, base.bits_per_cycle, base.input_bits,
-                                                 base.weight_bits, read_eff, cell_sigma=sigma_eff,
-                                                 adc_range=base.adc_range), base.drift.gain)
-            dimc = base.with_(kind="dimc").sqnr_db(dot_length(layer))
-            layers.append({"name": layer.name, "kind": str(layer.kind), "dot_length": dot_length(layer),
-                           "conversions_per_output": int(np.ceil(dot_length(layer) / base.rows)),
-                           "sqnr_db": dict(zip(_keys(bits), sqnr.tolist())), "dimc_sqnr_db": dimc})
-            progress(len(layers), layer.name)
-    frame = evaluate_macros("aimc", base.rows, base.rows, input_bits=base.input_bits, weight_bits=base.weight_bits,
-                            bits_per_cycle=base.bits_per_cycle, adc_bits=bits_arr, cell=cell or "sram6t")
-    drift = base.drift
-    data = {"macro": {**base.to_dict(), "adc_bits": bits}, "network": net.name, "adc_bits": bits, "layers": layers,
-            "cell": None if cell is None else {"name": cell, "time_s": time_s, "drift_factor": drift.factor,
-                                               "drift_spread_sigma": drift.spread_sigma, "output_gain": drift.gain},
-            "energy_per_mac_fj": dict(zip(_keys(bits), frame["energy_per_mac_fj"].tolist())),
-            "tops_per_w": dict(zip(_keys(bits), frame["tops_per_w"].tolist()))}
+        result = network_accuracy(net, base, bits, cell=cell, time_s=time_s, on_layer=progress)
     if digits:
         int_bits = sorted({int(round(b)) for b in bits})
         for name in names:
@@ -111,20 +88,22 @@ def accuracy_command(
             for name, b in pairs:  # one (model, resolution) at a time: the same numbers, with progress
                 points += accuracy_vs_adc_bits(base, [b], [name], seed=seed)
                 progress(len(points), f"{name} at {b} b")
-        data["digits"] = [{"model": p.model, "adc_bits": p.adc_bits, "accuracy": p.accuracy} for p in points]
-        data["float_accuracy"] = float_accuracies(names)
+        result = replace(result, digits=tuple(points), float_accuracy=float_accuracies(names))
+    exploration = []
     if min_sqnr is not None:
         with stages.stage(f"cheapest design reaching {min_sqnr:g} dB"):
-            data["exploration"] = [cheapest_for_sqnr(net.layers, min_sqnr, noise=noise, cell_sigma=cell_sigma,
-                                                     adc_range=base.adc_range).to_dict()]
+            exploration.append(cheapest_for_sqnr(net.layers, min_sqnr, noise=noise, cell_sigma=cell_sigma,
+                                                 adc_range=base.adc_range))
     if max_drop is not None:
         if not 0 <= max_drop <= 1:
             raise ImcbenchError(f"--max-drop {max_drop!r} must be an accuracy difference in [0, 1]")
         for name in names or ["mlp"]:
             with stages.stage(f"cheapest design keeping {name} within {max_drop:g} of float"):
-                data.setdefault("exploration", []).append(
-                    cheapest_for_accuracy(name, max_drop, read_noise=noise, cell_sigma=cell_sigma,
-                                          adc_range=base.adc_range, seed=seed).to_dict())
+                exploration.append(cheapest_for_accuracy(name, max_drop, read_noise=noise, cell_sigma=cell_sigma,
+                                                         adc_range=base.adc_range, seed=seed))
+    if exploration:
+        result = replace(result, exploration=tuple(exploration))
+    data = result.to_dict()
     if as_json:
         print_json(data)
         return
@@ -195,10 +174,6 @@ def _parse_models(text: str) -> list[str]:
     if not names or unknown:
         raise ImcbenchError(f"--models {text!r}: choose from {', '.join(MODELS)}")
     return list(dict.fromkeys(names))
-
-
-def _keys(bits) -> list[str]:
-    return [f"{b:g}" for b in bits]
 
 
 def _print(data: dict) -> None:

@@ -31,7 +31,9 @@ def scaling_command(
     force: bool = typer.Option(False, "--force", help="overwrite output files that exist"),
 ) -> None:
     """Fundamental limits: e_op of scalar, digital IMC and analog IMC (resident, rewritten, MMM) vs N and bits."""
-    from imcbench.scaling import CONVERTER_MODELS, DEFAULT_PARAMS, MACHINES, crossover_n, scaling_table
+    from imcbench.scaling import CONVERTER_MODELS, DEFAULT_PARAMS, MACHINES
+    from imcbench.scaling.figures import N_GRID
+    from imcbench.scaling.summary import scaling_summary
 
     # options are parsed here, not by typer, so that a bad value gets our one-line error and exit 2
     bit_list = _parse_bits(bits)
@@ -42,21 +44,13 @@ def scaling_command(
     if out is not None:  # fail before the work; every file is checked again when it is moved in
         check_output_folder(out, [TABLE_FILE], force, option="--out")
     chips = _load_chips(chips_file)
-    from imcbench.scaling.figures import N_GRID
-
-    table = scaling_table(N_GRID, bit_list, array_size, params=params)
-    crossover = _crossover_rows(bit_list, array_size, crossover_n)
-    chip_frame = None
-    if chips is not None:
-        from imcbench.scaling.bridge import chips_vs_limit
-
-        chip_frame = chips_vs_limit(chips, params=params)
+    summary = scaling_summary(N_GRID, bit_list, array_size, params=params, chips=chips)
     if out is not None:
-        _write_outputs(out, bit_list, array_size, params, chips, table, chip_frame, force)
+        _write_outputs(out, bit_list, array_size, params, chips, summary.table, summary.chips, force)
     if as_json:
-        print_json(_json(table, bit_list, array_size, crossover, chip_frame, MACHINES, converter))
+        print_json(summary.to_dict())
         return
-    _print_tables(table, bit_list, array_size, crossover, chip_frame, MACHINES, converter)
+    _print_tables(summary.table, bit_list, array_size, list(summary.crossover), summary.chips, MACHINES, converter)
 
 
 def _parse_bits(text: str) -> list[int]:
@@ -89,52 +83,6 @@ def _load_chips(path: Path | None):
     except ImcbenchError as exc:
         err_console.print(f"note: published chips left out ({exc})", highlight=False, soft_wrap=True)
         return None
-
-
-def _crossover_rows(bit_list, array_size, crossover_n) -> list[dict]:
-    from imcbench.scaling import CONVERTER_MODELS, DEFAULT_PARAMS
-
-    rows = []
-    for model in CONVERTER_MODELS:
-        p = DEFAULT_PARAMS.with_(converter_model=model)
-        unbounded = crossover_n(np.array(bit_list, dtype=float), p)
-        for b, n_star in zip(bit_list, unbounded):
-            rows.append({"bits": b, "converter_model": model, "n_unbounded": _finite(n_star),
-                         "n_at_array_size": _finite(n_star) if n_star <= array_size else None})
-    return rows
-
-
-def _finite(value) -> float | None:
-    return float(value) if np.isfinite(value) else None
-
-
-def _json(table, bit_list, array_size, crossover, chip_frame, machines, converter) -> dict:
-    curves = []
-    for machine in machines:
-        for b in bit_list:
-            part = table[(table.machine == machine) & (table.bits == b)]
-            curves.append({"machine": machine, "bits": int(b), "array_size": int(array_size),
-                           "n": [int(v) for v in part["n"]], "e_op_pj": [float(v) for v in part["e_op_pj"]]})
-    data = {"curves": curves, "converter_model": converter, "crossover": crossover}
-    if chip_frame is not None:
-        from imcbench.scaling.bridge import best_chips
-
-        best = best_chips(chip_frame, "aimc", 10)
-        data["best_chips"] = [{k: _plain(v) for k, v in row.items()} for row in best[_CHIP_COLUMNS].to_dict("records")]
-    return data
-
-
-_CHIP_COLUMNS = ["chip_id", "label", "row", "node_nm", "n", "input_bits", "weight_bits", "adc_bits", "e_op1_fj",
-                 "limit_fj", "x_above_limit", "limit_survey_fj", "x_above_survey", "model_fj", "holds_back",
-                 "holds_back_share"]
-
-
-def _plain(value):
-    if isinstance(value, (np.floating, float)):
-        return float(value) if np.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
 
 
 def _print_tables(table, bit_list, array_size, crossover, chip_frame, machines, converter) -> None:

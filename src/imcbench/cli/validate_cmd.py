@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
-from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
@@ -17,15 +15,8 @@ from imcbench.safeio import StagedFolder, atomic_path, check_output_folder, ensu
 
 if TYPE_CHECKING:  # imcbench.validation (pandas) is imported when a command runs, not by `imcbench --help`
     from imcbench.validation.calibration import Calibration
-    from imcbench.validation.chips import PublishedChip
     from imcbench.validation.predict import ChipPrediction
 
-JSON_ROW_KEYS = ("row", "index", "chip_id", "title", "year", "node_nm", "architecture", "compute_model",
-                 "cell_family", "tops_per_w_reported", "tops_per_w_model", "tops_per_w_paper", "tops_per_w_ratio",
-                 "tops_per_w_factor", "tops_per_mm2_reported", "tops_per_mm2_model", "tops_per_mm2_paper",
-                 "tops_per_mm2_ratio", "tops_per_mm2_factor", "t_core_ns", "tops_per_mm2_given_tcore_model",
-                 "tops_per_mm2_given_tcore_paper", "imc_processor", "adc_bits_used", "adc_bits_from_rule",
-                 "tops_per_w_interval", "tops_per_mm2_interval", "modeled", "reason")
 SUMMARY_GROUPS_SHOWN = ("SRAM", "SRAM macros", "SRAM processors", "all", "IS", "QS", "QR", "QS-QR", "DIMC", "eNVM",
                         "eDRAM")
 MODES_NOTE = ("TOPS/mm2 is predicted from the architecture (model area and clock): the honest test. "
@@ -64,21 +55,20 @@ def validate_command(
         _compare(chips_file, level, as_json)
         return
     from imcbench.validation.calibration import load_calibration
+    from imcbench.validation.chip_validation import validate_chips
     from imcbench.validation.chips import default_chips_path, load_chips
-    from imcbench.validation.predict import predict_chips
 
     if out is not None:  # fail before the work: the table's name is known, the figures' are checked when moved in
         check_output_folder(out, [ROWS_FILE], force, option="--out")
     path = chips_file or default_chips_path()
     chips = load_chips(path)
     calib = load_calibration(calibration)
-    predictions = predict_chips(chips, calib)
-    summary = _summary(predictions, chips, calib, calibration, path)
-    written = (_write_outputs(predictions, out, calibration, force, _sample(summary), calib)
+    result = validate_chips(chips, calib, calibration, path)
+    predictions, summary = list(result.predictions), result.summary
+    written = (_write_outputs(predictions, out, calibration, force, result.sample, calib)
                if out is not None else [])
     if as_json:
-        print_json({"rows": [_json_row(p) for p in predictions], "summary": summary,
-                    **({"files": [str(p) for p in written]} if written else {})})
+        print_json({**result.to_dict(), **({"files": [str(p) for p in written]} if written else {})})
         return
     _print_rows(predictions)
     _print_summary(summary, "calibrated" if calib is not None else "paper",
@@ -134,59 +124,6 @@ def calibrate_command(
                    calib.intervals)
     _print_trivial_verdicts(calib)
     console.print(f"wrote {out}")
-
-
-# --- summary ---------------------------------------------------------------------------------------------
-def _summary(predictions: list[ChipPrediction], chips: list[PublishedChip], calib: Calibration | None,
-             calibration: str, path: Path) -> dict:
-    from imcbench.validation.predict import predictions_frame
-    from imcbench.validation.stats import DEFINITION, summarise
-
-    frame = predictions_frame(predictions)
-    modeled = frame[frame.modeled]
-    stats = summarise(modeled, models=("model", "paper")) if len(modeled) else {"definition": DEFINITION, "groups": {}}
-    provenance = calib.provenance if calib is not None else {}
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    reasons = Counter(_reason_kind(p.reason) for p in predictions if not p.modeled)
-    return {
-        "definition": stats["definition"],
-        "model": "calibrated" if calib is not None else "paper",
-        "calibration": {"name": calibration, "provenance": provenance,
-                        "in_sample": _fitted_on(provenance, digest, path),
-                        "note": "'model' is the calibrated model, 'paper' the uncalibrated paper model; when "
-                                "in_sample is true the calibration was fitted on this file (see its "
-                                "cross_validation for out-of-sample errors)"},
-        "rows": {"total": len(chips), "modeled": int(frame.modeled.sum()), "not_modeled": int((~frame.modeled).sum()),
-                 "not_modeled_by_reason": dict(reasons)},
-        "groups": stats["groups"],
-        "intervals": calib.intervals if calib is not None else {},
-    }
-
-
-def _fitted_on(provenance: dict, digest: str, path: Path) -> bool:
-    """True when the calibration was fitted on this file, or on the training file whose facts the package ships."""
-    from imcbench.validation.chips import PACKAGED_CHIPS_FILE
-
-    if provenance.get("sha256") == digest:
-        return True
-    packaged = path.resolve() == PACKAGED_CHIPS_FILE.resolve()
-    return bool(packaged and provenance.get("file") == "chips_train.csv")
-
-
-def _reason_kind(reason: str) -> str:
-    return reason.split(":")[0].split(" (")[0].split(";")[0]
-
-
-def _json_row(p: ChipPrediction) -> dict:
-    data = p.to_dict()
-    return {k: (None if isinstance(data[k], float) and not math.isfinite(data[k]) else data[k]) for k in JSON_ROW_KEYS}
-
-
-def _sample(summary: dict) -> str:
-    """How the errors of this validation were obtained (a key of imcbench.validation.figures.SAMPLES)."""
-    if summary["model"] == "paper":
-        return "uncalibrated"
-    return "in-sample" if summary["calibration"]["in_sample"] else "other file"
 
 
 def _write_outputs(predictions: list[ChipPrediction], out: Path, calibration: str, force: bool, sample: str,

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable
 
+from imcbench import results as vocab
 from imcbench.dse.executors import Executor, make_executor
 from imcbench.dse.parameters import column_name, value_type
 from imcbench.dse.points import DesignPoint, expand, point_digest
@@ -31,7 +32,7 @@ SQL_TYPES = {int: "BIGINT", float: "DOUBLE", bool: "BOOLEAN", str: "VARCHAR"}
 
 
 @dataclass
-class SweepSummary:
+class SweepSummary(vocab.ResultMixin):
     """What a run did: counts per outcome, time, speed."""
 
     out: str

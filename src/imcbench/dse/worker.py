@@ -20,10 +20,10 @@ from imcbench.dse.constraints import ConstraintContext, violations
 from imcbench.dse.parameters import MACRO_ALIAS_FIELDS, HardwareBase, build_design
 from imcbench.errors import ImcbenchError
 from imcbench.evaluation import ENERGY_GROUPS, NetworkResult, evaluate, evaluate_many
+from imcbench.results import NETWORK_TOTALS
 from imcbench.workload import Network, load_workload
 
-TOTAL_METRICS = ("energy_pj", "latency_cycles", "latency_ns", "tclk_ns", "area_mm2", "macs", "tops",
-                 "tops_per_w", "tops_per_mm2")
+TOTAL_METRICS = NETWORK_TOTALS  # the results table's figure columns (imcbench.results)
 LAYER_METRICS = ("macs", "energy_pj", "latency_cycles", "latency_ns", "tops_per_w", "spatial_utilization")
 LAYER_GROUP_COLUMNS = tuple(f"energy_{g}_pj" for g in ENERGY_GROUPS)
 M_MMAP_THRESHOLD = -3  # glibc malloc.h

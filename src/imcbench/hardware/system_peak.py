@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from imcbench import results as vocab
 from imcbench.hardware import memory_model as mem
 from imcbench.hardware.paper_setup import PAPER_L2_KB
 from imcbench.macro.model import MacroParams, PeakArrays, peak
@@ -47,11 +48,11 @@ class SystemPeakArrays:
 
     @property
     def tops_per_w(self) -> np.ndarray:
-        return 2 * self.macro.macs_per_cycle / self.total_energy_pj
+        return vocab.tops_per_w(vocab.ops(self.macro.macs_per_cycle), self.total_energy_pj)
 
     @property
     def tops_per_mm2(self) -> np.ndarray:
-        return self.tops / self.total_area_mm2
+        return vocab.tops_per_mm2(self.tops, self.total_area_mm2)
 
 
 def system_peak(p: MacroParams, *, out_bits=8, l2_bytes=DEFAULT_L2_BYTES) -> SystemPeakArrays:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from imcbench import results as vocab
 from imcbench.errors import ImcbenchError
 from imcbench.hetero.allocate import Objective, SearchOutcome, search
 from imcbench.hetero.cluster import HeteroSystem
@@ -37,7 +38,7 @@ _BLOCK = re.compile(r"^block(\d+)\.")
 
 
 @dataclass(frozen=True)
-class Comparison:
+class Comparison(vocab.ResultMixin):
     """The four configurations of one network on one cluster, and the hybrid against all-IMA."""
 
     network: str
@@ -68,6 +69,10 @@ class Comparison:
     @property
     def similar_within_tolerance(self) -> bool:
         return self.similar_latency_ratio <= 1 + SIMILAR_TOLERANCE
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per configuration: its scalar figures, allocations and breakdowns as ``key.sub`` columns."""
+        return pd.DataFrame([vocab.flat_row(c) for c in self.to_dict()["configurations"]])
 
     def to_dict(self) -> dict:
         """The JSON of ``imcbench hetero --json``."""

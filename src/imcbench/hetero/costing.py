@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from imcbench import results as vocab
 from imcbench.hetero.cluster import HeteroSystem
 from imcbench.hetero.engines import EngineCost, cycles_to_ns, ima_time_ns
 from imcbench.hetero.schedule import Part, Schedule, makespan, schedule
@@ -46,7 +47,7 @@ class Choice:
 
 
 @dataclass(frozen=True)
-class HeteroResult:
+class HeteroResult(vocab.ResultMixin):
     """One allocation of a network on a cluster: latency (ns), energy (pJ), area (mm2) and the timeline."""
 
     name: str
@@ -68,15 +69,15 @@ class HeteroResult:
     @property
     def gops(self) -> float:
         """Throughput in GOPS (1 MAC = 2 operations)."""
-        return 2 * self.macs / self.latency_ns if self.latency_ns > 0 else 0.0
+        return vocab.gops(vocab.ops(self.macs), self.latency_ns) if self.latency_ns > 0 else 0.0
 
     @property
     def tops_per_w(self) -> float:
-        return 2 * self.macs / self.energy_pj if self.energy_pj > 0 else 0.0
+        return vocab.tops_per_w(vocab.ops(self.macs), self.energy_pj) if self.energy_pj > 0 else 0.0
 
     @property
     def gops_per_mm2(self) -> float:
-        return self.gops / self.area_mm2 if self.area_mm2 > 0 else 0.0
+        return vocab.tops_per_mm2(self.gops, self.area_mm2) if self.area_mm2 > 0 else 0.0
 
     def to_dict(self, timeline: bool = False) -> dict:
         data = {"name": self.name, "network": self.network, "system": self.system, "latency_ns": self.latency_ns,

@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 
 from imcbench import converters
+from imcbench import results as vocab
 from imcbench.macro import components as cmp
 from imcbench.macro.cells import scaled_cell_array_area
 from imcbench.tech import TECH_28NM, Technology
@@ -305,15 +306,15 @@ class PeakArrays:
     @property
     def tops(self) -> np.ndarray:
         """Tera-operations per second, 1 MAC = 2 operations."""
-        return 2 * self.macs_per_cycle / self.t_clk / 1e3
+        return vocab.tops(vocab.ops(self.macs_per_cycle), self.t_clk)
 
     @property
     def tops_per_w(self) -> np.ndarray:
-        return 2 * self.macs_per_cycle / self.total_energy_pj
+        return vocab.tops_per_w(vocab.ops(self.macs_per_cycle), self.total_energy_pj)
 
     @property
     def tops_per_mm2(self) -> np.ndarray:
-        return self.tops / self.total_area_mm2
+        return vocab.tops_per_mm2(self.tops, self.total_area_mm2)
 
     @property
     def energy_per_mac_fj(self) -> np.ndarray:

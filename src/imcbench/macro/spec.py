@@ -16,6 +16,7 @@ import numpy as np
 
 from imcbench import converters
 from imcbench.celltech import DEFAULT_CELL, CellTechnology, get_cell, list_cells
+from imcbench import results as vocab
 from imcbench.errors import ImcbenchError
 from imcbench.macro import model
 from imcbench.macro.components import adc_bits_paper_rule
@@ -149,7 +150,7 @@ class MacroSpec:
 
 
 @dataclass(frozen=True)
-class MacroResult:
+class MacroResult(vocab.ResultMixin):
     """Peak figures of one macro. Energies per clock cycle (all ``n_macros``), pJ; area mm2; t_clk ns."""
 
     spec: MacroSpec

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from imcbench import results as vocab
 from imcbench.errors import ImcbenchError
 from imcbench.scaling import params as prm
 from imcbench.scaling.params import DEFAULT_PARAMS, ScalingParams
@@ -37,7 +38,7 @@ CROSSOVER_SEARCH_MAX_N = 1e18  # beyond this N the crossover is reported as neve
 
 
 @dataclass(frozen=True)
-class OpEnergy:
+class OpEnergy(vocab.ResultMixin):
     """Energy per operation of one machine by term, pJ/op (arrays broadcast over the inputs)."""
 
     machine: str

@@ -70,6 +70,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from imcbench import results as vocab
 from imcbench.celltech import DEFAULT_CELL, CellTechnology, get_cell
 from imcbench.errors import ImcbenchError
 from imcbench.macro import model
@@ -260,7 +261,7 @@ def density_given_tcore(comp: ChipComponents, area_mm2: dict) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class ChipPrediction:
+class ChipPrediction(vocab.ResultMixin):
     """Model vs reported figures of one chip row (1b-normalised). ``*_model`` under the chosen calibration,
     ``*_paper`` under the uncalibrated paper model; ``*_factor`` the model's x/÷ uncertainty (NaN: none)."""
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from imcbench import results as vocab
 from imcbench.errors import ImcbenchError
 from imcbench.yamlio import read_yaml
 
@@ -34,7 +35,7 @@ METRICS = {"tops_per_w": "TOPS/W", "tops": "TOPS", "tops_per_mm2": "TOPS/mm2"}
 
 
 @dataclass(frozen=True)
-class SystemRow:
+class SystemRow(vocab.ResultMixin):
     system: str
     label: str
     boundary: str  # of the measured figure
@@ -89,8 +90,9 @@ def _peak(system, calib, compute_model: str, cell_family: str) -> dict[str, dict
         energy = float(sum(np.sum(v) for v in cal.energy_pj.values()))
         area = float(sum(np.sum(v) for v in cal.area_mm2.values()))
         tclk = float(sum(np.sum(v) for v in cal.delay_ns.values()))
-        tops = 2 * paper.macs_per_cycle / tclk / 1e3
-        out["calibrated"] = {"tops_per_w": 2 * paper.macs_per_cycle / energy, "tops": tops, "tops_per_mm2": tops / area}
+        tops = vocab.tops(vocab.ops(paper.macs_per_cycle), tclk)
+        out["calibrated"] = {"tops_per_w": vocab.tops_per_w(vocab.ops(paper.macs_per_cycle), energy), "tops": tops,
+                             "tops_per_mm2": vocab.tops_per_mm2(tops, area)}
     return out
 
 
