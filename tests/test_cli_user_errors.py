@@ -80,8 +80,13 @@ def readonly_dir(tmp_path):
         yield folder
         folder.chmod(0o755)
         return
-    if not _mount_tmpfs(folder, "size=8m"):
-        pytest.skip("running as root without permission to mount a read-only tmpfs")
+    yield from _tmpfs(folder, "size=8m", "running as root without permission to mount a read-only tmpfs")
+
+
+def _tmpfs(folder, options: str, skip_reason: str):
+    """Mount a tmpfs on ``folder`` for the test (skipped with ``skip_reason`` when that is not allowed)."""
+    if not _mount_tmpfs(folder, options):
+        pytest.skip(skip_reason)
     try:
         yield folder
     finally:
@@ -101,13 +106,7 @@ def _make_readonly(folder) -> None:
 @pytest.fixture
 def full_dir(tmp_path):
     """A 64 KB file system: too small for a results database (needs root to mount)."""
-    folder = tmp_path / "full"
-    if not _mount_tmpfs(folder, "size=64k"):
-        pytest.skip("needs permission to mount a small tmpfs (root)")
-    try:
-        yield folder
-    finally:
-        _unmount(folder)
+    yield from _tmpfs(tmp_path / "full", "size=64k", "needs permission to mount a small tmpfs (root)")
 
 
 def test_sweep_into_a_readonly_folder(small_db, readonly_dir):
