@@ -10,7 +10,7 @@ and programming noise, :mod:`imcbench.accuracy`). A batch sweep finds the batch 
 non-volatile cells reprogrammed every batch breaks even with DIMC on SRAM.
 
 Every finding is computed from this run's numbers (:func:`llm_findings`); a difference under
-:data:`TIE_TOLERANCE` is a tie. Pure functions returning DataFrames; the report layer's
+:data:`imcbench.results.TIE_RELATIVE` is a tie. Pure functions returning DataFrames; the report layer's
 :func:`imcbench.report.llm_report.run_llm_study` runs them and writes the files.
 """
 
@@ -32,7 +32,6 @@ from imcbench.hardware.presets import paper_system_config
 from imcbench.llm_eval import LLMPolicy, evaluate_llm
 from imcbench.workload.llm import BUILTIN_LLMS, builtin_llm, llm_decode, llm_prefill
 
-TIE_TOLERANCE = 0.02  # relative difference under which two numbers are a tie
 DEFAULT_MODELS = tuple(BUILTIN_LLMS)
 DEFAULT_CELLS = ("sram6t", "rram", "pcm")
 DEFAULT_BATCHES = (1, 16)
@@ -192,7 +191,7 @@ def break_even_batch(sweep: pd.DataFrame, phase: str, cell: str) -> int | None:
     aimc = sub[(sub.kind == "aimc") & (sub.cell == cell)].set_index("batch").energy_per_token_uj
     dimc = sub[(sub.kind == "dimc") & (sub.cell == "sram6t")].set_index("batch").energy_per_token_uj
     for batch in sorted(aimc.index):
-        if batch in dimc.index and aimc[batch] <= dimc[batch] * (1 + TIE_TOLERANCE):
+        if batch in dimc.index and aimc[batch] <= dimc[batch] * (1 + vocab.TIE_RELATIVE):
             return int(batch)
     return None
 
@@ -217,8 +216,7 @@ def compare(lower_is_claimed: float, other: float) -> str:
     it, 'does not hold' otherwise."""
     if not (np.isfinite(lower_is_claimed) and np.isfinite(other)):
         return "holds" if lower_is_claimed < other else "does not hold"
-    scale = max(abs(lower_is_claimed), abs(other))
-    if scale == 0 or abs(lower_is_claimed - other) / scale < TIE_TOLERANCE:
+    if vocab.is_tie(lower_is_claimed, other):
         return "tie"
     return "holds" if lower_is_claimed < other else "does not hold"
 

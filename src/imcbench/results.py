@@ -47,6 +47,15 @@ NETWORK_TOTALS = ("energy_pj", "latency_cycles", "latency_ns", "tclk_ns", "area_
                   "tops_per_w", "tops_per_mm2")
 
 
+TIE_RELATIVE = 0.02  # 1; two figures closer than 2 % of the larger are a tie (issue 13: ties are not wins)
+
+
+def is_tie(a: float, b: float) -> bool:
+    """True when ``a`` and ``b`` differ by at most :data:`TIE_RELATIVE` of the larger magnitude (the rule of
+    every verdict the studies print; two zeros tie)."""
+    return abs(a - b) <= TIE_RELATIVE * max(abs(a), abs(b))
+
+
 def ops(macs):
     """Operations of ``macs`` multiply-accumulates (1 MAC = 2 ops)."""
     return OPS_PER_MAC * macs

@@ -38,7 +38,7 @@ from imcbench.workload import load_workload
 
 KINDS = ("aimc", "dimc")
 FULL_OPTIONS = tuple(MAPPING_SPACES["full"])  # the SystemOptions fields that tell the mapping spaces apart
-TIE_RELATIVE = 0.02  # 1; two figures closer than 2 % of the larger are a tie (issue 13: ties are not wins)
+TIE_RELATIVE = vocab.TIE_RELATIVE  # the studies' one tie rule (imcbench.results.is_tie)
 # representative layers: (network, layer name) per layer type
 REPRESENTATIVE_LAYERS = {
     "conv": ("resnet8", "stage2.block0.conv_b"),  # 3x3, 32 -> 32 channels, 16x16
@@ -322,7 +322,7 @@ class Finding(vocab.ResultMixin):
 def outcome(claimed: float, other: float) -> str:
     """'yes' when ``claimed`` beats ``other`` by more than :data:`TIE_RELATIVE` of the larger, 'tie' within
     it, else 'no'."""
-    if abs(claimed - other) <= TIE_RELATIVE * max(abs(claimed), abs(other)):
+    if vocab.is_tie(claimed, other):
         return "tie"
     return "yes" if claimed > other else "no"
 
