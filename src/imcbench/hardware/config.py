@@ -1,4 +1,4 @@
-"""imcbench's own hardware YAML format (validated with pydantic) and `load_system`.
+"""imcbench's own hardware YAML format (validated with pydantic) and `build_system`.
 
 Example (``examples/paper_aimc_256.yaml``)::
 
@@ -19,17 +19,16 @@ An optional ``interconnect:`` block prices the links between the shared memories
 
 Energies left out (or ``auto``) are estimated by :mod:`imcbench.hardware.memory_model`: registers one
 flip-flop write per bit (reads free), SRAM from CACTI-derived size/width scaling, DRAM 3.7 pJ/bit.
-A file with ``operational_array`` at the top level is read as a ZigZag hardware file.
+Reading a file or a preset name is :func:`imcbench.hardware.loading.load_system`.
 """
 
 from __future__ import annotations
 
 import math
 from functools import partial
-from pathlib import Path
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import Field, PlainValidator, ValidationError, field_validator, model_validator
+from pydantic import Field, PlainValidator, field_validator, model_validator
 
 from imcbench.celltech import DEFAULT_CELL, list_cells
 from imcbench.errors import ImcbenchError
@@ -40,7 +39,7 @@ from imcbench.interconnect import Interconnect
 from imcbench.macro import MacroSpec
 from imcbench.macro.model import DEFAULT_DELAY_MODEL
 from imcbench.tech import Technology
-from imcbench.yamlio import StrictModel, describe_validation_error, read_yaml, validate
+from imcbench.yamlio import StrictModel
 
 Auto = Literal["auto"]
 SRAM_SUBBANKS = 16  # the paper's CACTI L2 has 16 sub-banks: one sub-bank is the smallest access
@@ -272,41 +271,3 @@ def _auto_area(kind: str, bits: float, width: float, tech: Technology) -> float:
     if kind == "sram":
         return float(mem.sram_area(bits, width, tech))
     return 0.0  # off-chip
-
-
-def load_system(path: str | Path) -> System:
-    """Read a hardware file (imcbench's format or a ZigZag hardware YAML with ``operational_array``),
-    or build a preset by name (``paper-aimc-256``, see :mod:`imcbench.hardware.presets`)."""
-    if not Path(path).exists():
-        from imcbench.hardware.presets import preset
-
-        try:
-            system = preset(str(path))
-        except ValidationError as exc:  # a preset name with an impossible size, e.g. paper-aimc-1000000
-            raise ImcbenchError(f"preset {str(path)!r}: {describe_validation_error(exc, SystemConfig)}") from None
-        if system is not None:
-            return system
-        from imcbench.hardware.presets import PRESETS_HELP
-
-        if Path(path).suffix or len(Path(path).parts) > 1:  # meant as a file
-            raise ImcbenchError(f"hardware file {str(path)!r} not found: check the path (or use a preset; "
-                                f"{PRESETS_HELP})")
-        raise ImcbenchError(f"hardware {str(path)!r} not found: it is neither a file nor a preset; {PRESETS_HELP}; "
-                            "or give a hardware YAML file (see examples/)")
-    data = read_yaml(path, "hardware file")
-    if not isinstance(data, dict):
-        raise ImcbenchError(f"{path}: a hardware file must be a YAML mapping with 'macro' and 'memories' "
-                            "(or a ZigZag file with 'memories' and 'operational_array')")
-    if "operational_array" in data:
-        from imcbench.hardware.zigzag_yaml import system_from_zigzag
-
-        try:
-            return system_from_zigzag(data, source=str(path))
-        except ImcbenchError as exc:  # errors of the macro and memory checks do not name the file yet
-            message = str(exc)
-            raise ImcbenchError(message if message.startswith(f"{path}:") else f"{path}: {message}") from None
-    config = validate(SystemConfig, data, str(path))
-    try:
-        return build_system(config)
-    except ImcbenchError as exc:
-        raise ImcbenchError(f"{path}: {exc}") from None
