@@ -31,6 +31,8 @@ from typing import Annotated, Literal, Optional, Union
 from pydantic import Field, PlainValidator, field_validator, model_validator
 
 from imcbench.celltech import DEFAULT_CELL, list_cells
+from imcbench.design_fields import (CellsPerMult, Cols, MacroCount, NodeNm, OperandBits, PartialSumBits, Rows,
+                                    SupplyV)
 from imcbench.errors import ImcbenchError
 from imcbench.hardware import cell_costs
 from imcbench.hardware import memory_model as mem
@@ -44,7 +46,6 @@ from imcbench.yamlio import StrictModel
 Auto = Literal["auto"]
 SRAM_SUBBANKS = 16  # the paper's CACTI L2 has 16 sub-banks: one sub-bank is the smallest access
 DRAM_MIN_ACCESS_BITS = 64  # one DRAM word
-MAX_MACROS = 1 << 16  # identical macros in one system
 
 
 def _number_or_keyword(value, *, keyword: str, positive: bool = False, allow_none: bool = False):
@@ -71,21 +72,21 @@ OptionalAutoNonNegative = Annotated[Union[float, Auto, None],
 
 
 class TechnologyConfig(StrictModel):
-    node_nm: float = Field(28.0, gt=0, le=1000)
-    vdd: float = Field(0.9, gt=0, le=5)
+    node_nm: NodeNm = 28.0
+    vdd: SupplyV = 0.9
 
 
 class MacroConfig(StrictModel):
     kind: Literal["aimc", "dimc"]
-    rows: int = Field(gt=1, le=65536)
-    cols: int = Field(gt=0, le=1 << 20)
-    input_bits: int = Field(8, ge=1, le=32)
-    weight_bits: int = Field(8, ge=1, le=32)
-    bits_per_cycle: Optional[int] = Field(None, ge=1, le=32)
+    rows: Rows
+    cols: Cols
+    input_bits: OperandBits = 8
+    weight_bits: OperandBits = 8
+    bits_per_cycle: Optional[OperandBits] = None  # at most input_bits (and MAX_DAC_BITS for AIMC): MacroSpec
     adc_bits: Annotated[Union[float, Literal["paper"]],
                         PlainValidator(partial(_number_or_keyword, keyword="paper", positive=True))] = "paper"
-    cells_per_mult: int = Field(1, ge=1, le=1024)
-    count: int = Field(1, ge=1, le=MAX_MACROS)
+    cells_per_mult: CellsPerMult = 1
+    count: MacroCount = 1
     delay_model: Literal["zigzag", "paper"] = DEFAULT_DELAY_MODEL
     adc_model: Literal["paper", "survey_median", "survey_envelope"] = "paper"  # imcbench.converters
     cells_area_mm2: AutoNonNegative = "auto"
@@ -136,7 +137,7 @@ class MemoryConfig(StrictModel):
 
 
 class OptionsConfig(StrictModel):
-    partial_sum_bits: int = Field(16, ge=1, le=64)
+    partial_sum_bits: PartialSumBits = 16
     cell_write_pj_per_bit: AutoNonNegative = "auto"
     weight_rows_per_cycle: AutoPositive = "auto"  # auto: from the cell (SRAM 1; NVM t_clk / write latency)
     cell_leakage: bool = False  # charge the cells' leakage over the latency (breakdown 'leakage.cells')
@@ -156,7 +157,7 @@ class InterconnectConfig(StrictModel):
     topology: Literal["none", "bus", "mesh"] = "none"
     pj_per_bit_per_hop: float = Field(0.0, ge=0)
     bandwidth_bits_per_cycle: Optional[float] = Field(None, gt=0)
-    macros_per_chip: Optional[int] = Field(None, ge=1, le=MAX_MACROS)
+    macros_per_chip: Optional[MacroCount] = None
     chip_link_pj_per_bit: float = Field(0.0, ge=0)
     chip_link_bandwidth_bits_per_cycle: Optional[float] = Field(None, gt=0)
     bandwidth_gbps: Optional[float] = Field(None, gt=0)
