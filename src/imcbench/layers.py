@@ -38,8 +38,8 @@ ROOT_MODULES = ("imcbench", "imcbench.__main__")  # the facade and the entry poi
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("imcbench.errors", "imcbench.layers"),
     ("imcbench.design_limits",),
-    ("imcbench.limits", "imcbench.design_fields", "imcbench.yamlio", "imcbench.safeio", "imcbench.tech", "imcbench.celltech",
-     "imcbench.figspec", "imcbench.study_defaults", "imcbench.results"),
+    ("imcbench.limits", "imcbench.design_fields", "imcbench.yamlio", "imcbench.safeio", "imcbench.tech",
+     "imcbench.celltech", "imcbench.figspec", "imcbench.study_defaults", "imcbench.results"),
     ("imcbench.converters", "imcbench.interconnect", "imcbench.adc_survey"),
     ("imcbench.macro",),
     ("imcbench.workload", "imcbench.hardware"),

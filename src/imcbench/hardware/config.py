@@ -33,6 +33,7 @@ from pydantic import Field, PlainValidator, field_validator, model_validator
 from imcbench.celltech import DEFAULT_CELL, list_cells
 from imcbench.design_fields import (CellsPerMult, Cols, MacroCount, NodeNm, OperandBits, PartialSumBits, Rows,
                                     SupplyV)
+from imcbench.design_limits import MAX_ADC_BITS, MIN_ADC_BITS
 from imcbench.errors import ImcbenchError
 from imcbench.hardware import cell_costs
 from imcbench.hardware import memory_model as mem
@@ -64,6 +65,18 @@ def _number_or_keyword(value, *, keyword: str, positive: bool = False, allow_non
     return number
 
 
+def _adc_bits_or_paper(value):
+    """ADC bits in the design range (:mod:`imcbench.design_limits`), or 'paper' for the paper's rule."""
+    bits = f"[{MIN_ADC_BITS}, {MAX_ADC_BITS}]"
+    try:
+        value = _number_or_keyword(value, keyword="paper", positive=True)
+    except ValueError as exc:
+        raise ValueError(f"{exc} (adc_bits in {bits})") from None
+    if value != "paper" and not MIN_ADC_BITS <= value <= MAX_ADC_BITS:
+        raise ValueError(f"adc_bits {value:g} must be in {bits} or 'paper'")
+    return value
+
+
 # energies (pJ) and areas (mm2) that may be left to the estimates
 AutoPositive = Annotated[Union[float, Auto], PlainValidator(partial(_number_or_keyword, keyword="auto", positive=True))]
 AutoNonNegative = Annotated[Union[float, Auto], PlainValidator(partial(_number_or_keyword, keyword="auto"))]
@@ -83,8 +96,7 @@ class MacroConfig(StrictModel):
     input_bits: OperandBits = 8
     weight_bits: OperandBits = 8
     bits_per_cycle: Optional[OperandBits] = None  # at most input_bits (and MAX_DAC_BITS for AIMC): MacroSpec
-    adc_bits: Annotated[Union[float, Literal["paper"]],
-                        PlainValidator(partial(_number_or_keyword, keyword="paper", positive=True))] = "paper"
+    adc_bits: Annotated[Union[float, Literal["paper"]], PlainValidator(_adc_bits_or_paper)] = "paper"
     cells_per_mult: CellsPerMult = 1
     count: MacroCount = 1
     delay_model: Literal["zigzag", "paper"] = DEFAULT_DELAY_MODEL
