@@ -46,6 +46,12 @@ MAX_VDD_V = 5.0  # V; published IMC chips run at 0.41..4.2 V (chips_train.csv) [
 MAX_CLOCK_MHZ = 1e5  # MHz (100 GHz); no CMOS logic clock comes near, a larger value is a Hz/MHz mix-up
 #   [plausibility]
 
+# --- the scaling study (imcbench scaling): an idealised model explored beyond the macro model's range -----
+MAX_SCALING_BITS = 24  # bits of its operands and converters; beyond this 4^b converter energies leave any
+#   physical range (the macro model stops at MAX_ADC_BITS, where the paper's ADC fit ends) [model range]
+MAX_SCALING_ARRAY_SIZE = 1 << 20  # rows and columns of its idealised array (16x MAX_ROWS: the study shows
+#   the trend beyond buildable arrays) [plausibility]
+
 
 def integer_range(low: int, high: int) -> str:
     """``'2..65536'``: how messages write an inclusive integer range."""
