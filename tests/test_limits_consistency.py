@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import yaml
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, run_cli, shared_path
 from imcbench import design_limits as lim
 from imcbench.dse.parameters import build_design
 from imcbench.dse.points import expand
@@ -182,6 +182,30 @@ def test_the_cli_accepts_the_edges_of_every_range():
         macro = result.json()["macro"]
         assert macro["rows"] == params["rows"] and macro["n_macros"] == params["n_macros"]
         assert np.isfinite(result.json()["tops_per_w"])
+
+
+@pytest.mark.parametrize("size_bits, refused", [(lim.MIN_MEMORY_BITS / 2, True), (lim.MIN_MEMORY_BITS, False)])
+def test_a_memory_below_one_bit_is_refused_by_both_hardware_formats(tmp_path, size_bits, refused):
+    """imcbench's YAML and a ZigZag file (whose sizes become memory levels directly) share the bound."""
+    ours = tmp_path / "hw.yaml"
+    ours.write_text(yaml.safe_dump({"macro": {"kind": "aimc", "rows": 256, "cols": 256}, "memories": [
+        {"name": "reg", "kind": "register", "operands": ["I"], "per": "row", "size_bits": size_bits},
+        {"name": "l2", "kind": "sram", "operands": ["W", "I", "O"], "size_kb": 256, "bandwidth_bits": 2048}]}))
+    data = yaml.safe_load(shared_path("reference", "zigzag_hw", "aimc.yaml").read_text())
+    register = next(name for name, m in data["memories"].items() if m.get("served_dimensions"))
+    data["memories"][register]["size"] = size_bits
+    zigzag = tmp_path / "zz.yaml"
+    zigzag.write_text(yaml.safe_dump(data))
+    for path in (ours, zigzag):
+        try:
+            load_system(path)
+            message = None
+        except ImcbenchError as exc:
+            message = str(exc)
+        if refused:
+            assert message is not None and "at least 1 bit" in message, message
+        else:
+            assert message is None, message
 
 
 def test_the_lowest_supply_is_the_delay_models_threshold():

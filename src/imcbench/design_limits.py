@@ -42,6 +42,9 @@ MIN_VDD_V_EXCLUSIVE = 0.35  # V; the delay model's alpha-power law needs Vdd abo
 #   (imcbench.tech.DEFAULT_VTH_V, Sakurai & Newton 1990) [model range]
 MAX_VDD_V = 5.0  # V; published IMC chips run at 0.41..4.2 V (chips_train.csv) [plausibility]
 
+# --- memories ---------------------------------------------------------------------------------------------
+MIN_MEMORY_BITS = 1  # bits; the smallest memory size and port width: one bit [physics]
+
 # --- clocks -----------------------------------------------------------------------------------------------
 MAX_CLOCK_MHZ = 1e5  # MHz (100 GHz); no CMOS logic clock comes near, a larger value is a Hz/MHz mix-up
 #   [plausibility]

@@ -33,7 +33,7 @@ from pydantic import Field, PlainValidator, field_validator, model_validator
 from imcbench.celltech import DEFAULT_CELL, list_cells
 from imcbench.design_fields import (CellsPerMult, Cols, MacroCount, NodeNm, OperandBits, PartialSumBits, Rows,
                                     SupplyV)
-from imcbench.design_limits import MAX_ADC_BITS, MIN_ADC_BITS
+from imcbench.design_limits import MAX_ADC_BITS, MIN_ADC_BITS, MIN_MEMORY_BITS
 from imcbench.errors import ImcbenchError
 from imcbench.hardware import cell_costs
 from imcbench.hardware import memory_model as mem
@@ -121,7 +121,7 @@ class MemoryConfig(StrictModel):
     size_bytes: Optional[float] = Field(None, gt=0)
     size_kb: Optional[float] = Field(None, gt=0)
     size_mb: Optional[float] = Field(None, gt=0)
-    bandwidth_bits: Optional[float] = Field(None, ge=1)
+    bandwidth_bits: Optional[float] = Field(None, ge=MIN_MEMORY_BITS)
     min_access_bits: Optional[float] = Field(None, ge=1)
     read_pj: OptionalAutoNonNegative = None
     write_pj: OptionalAutoNonNegative = None
@@ -134,8 +134,8 @@ class MemoryConfig(StrictModel):
         given = [k for k in ("size_bits", "size_bytes", "size_kb", "size_mb") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of size_bits, size_bytes, size_kb, size_mb (got {given or 'none'})")
-        if self.bits < 1:
-            raise ValueError(f"size of {self.bits:g} bits: a memory holds at least 1 bit")
+        if self.bits < MIN_MEMORY_BITS:
+            raise ValueError(f"size of {self.bits:g} bits: a memory holds at least {MIN_MEMORY_BITS} bit")
         if isinstance(self.read_pj, float) and self.read_pj_per_bit is not None:
             raise ValueError("give read_pj (per access) or read_pj_per_bit, not both")
         if isinstance(self.write_pj, float) and self.write_pj_per_bit is not None:
