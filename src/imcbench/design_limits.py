@@ -21,7 +21,7 @@ MAX_ROWS = 1 << 16  # rows; 64x the paper's largest macro (1024), 28x the larges
 MIN_COLS = 1  # physical bit-cell columns
 MAX_COLS = 1 << 16  # physical bit-cell columns, as many as MAX_ROWS (square arrays up to the row limit);
 #   32x the largest published chip (2048 columns) [plausibility]
-MAX_CELLS_PER_MULT = 1024  # cells sharing one multiplier (M); the paper's macros use 1 [plausibility]
+MAX_CELLS_PER_MULT = 1024  # cells sharing one multiplier (M); the presets use 1 [plausibility]
 MAX_MACROS = 1 << 16  # identical macros in one system [plausibility]
 
 # --- precisions (bits) ------------------------------------------------------------------------------------
