@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from imcbench.evaluation import evaluate
-from imcbench.hardware.config import load_system
+from imcbench.hardware.loading import load_system
 from imcbench.interconnect import Interconnect
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "multi_chip_aimc.yaml"

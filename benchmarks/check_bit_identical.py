@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from imcbench import evaluate_many, load_workload
-from imcbench.hardware.config import load_system
+from imcbench.hardware.loading import load_system
 from imcbench.hardware.presets import ZIGZAG_COMPATIBLE, preset
 from imcbench.mapping.cost import price
 from imcbench.mapping.mapper import search_blocks

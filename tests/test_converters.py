@@ -122,7 +122,7 @@ def test_unknown_adc_model_is_a_clear_error():
 
 
 def test_macro_cli_and_hardware_file_take_the_adc_model(tmp_path):
-    from imcbench.hardware.config import load_system
+    from imcbench.hardware.loading import load_system
     from tests.conftest import run_cli
 
     paper = run_cli("macro", "aimc", "--rows", "256", "--cols", "256", "--json").json()

@@ -12,7 +12,7 @@ import pytest
 
 from imcbench.errors import ImcbenchError
 from imcbench.evaluation import ENERGY_GROUPS, evaluate
-from imcbench.hardware.config import load_system
+from imcbench.hardware.loading import load_system
 from imcbench.hardware.presets import paper_system
 from imcbench.interconnect import Interconnect, mean_on_chip_hops, mesh_port_hops, remote_share
 from imcbench.mapping.cost import evaluate_candidates

@@ -74,7 +74,8 @@ def test_the_macro_command_loads_no_heavy_library_and_prints_the_model():
 
 def test_lazy_names_resolve_to_the_defining_modules():
     from imcbench.hardware import SystemConfig, load_system
-    from imcbench.hardware.config import SystemConfig as defined_config, load_system as defined_load
+    from imcbench.hardware.config import SystemConfig as defined_config
+    from imcbench.hardware.loading import load_system as defined_load
     from imcbench.workload.network import Network
 
     assert imcbench.Network is Network

@@ -120,7 +120,7 @@ def test_hardware_yaml_cell(tmp_path):
             "memories:\n  - {name: dram, kind: dram, operands: [W, I, O], size_mb: 1, bandwidth_bits: 64}\n"
             "options: {cell_leakage: true}\n")
     path.write_text(base.replace("CELL", "mram"))
-    from imcbench.hardware.config import load_system
+    from imcbench.hardware.loading import load_system
 
     system = load_system(path)
     assert system.macro.cell == "mram" and system.options.cell_leakage

@@ -160,7 +160,7 @@ def test_pcm_systems_are_modeled_with_the_pcm_cell(name, hardware):
     from dataclasses import replace
 
     from imcbench.celltech import get_cell
-    from imcbench.hardware.config import load_system
+    from imcbench.hardware.loading import load_system
 
     macro = load_system(SYSTEMS_FILE.parent / "systems" / hardware).macro
     assert macro.cell == "pcm"

@@ -16,7 +16,7 @@ import pandas as pd
 
 from imcbench import results as vocab
 from imcbench.errors import ImcbenchError
-from imcbench.hardware.config import load_system
+from imcbench.hardware.loading import load_system
 from imcbench.hardware.system import System
 from imcbench.macro import peak
 from imcbench.mapping.cost import Pricing

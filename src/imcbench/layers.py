@@ -8,7 +8,10 @@ nothing below a layer has to be read to understand what it uses.
 From the bottom up:
 
 * errors (and this map);
-* constants and helpers: technology nodes and memory cells, limits, YAML and safe file I/O, the figure
+* the ranges of the design quantities (design_limits: rows, bits, node, supply, ...), checked by every
+  layer above;
+* constants and helpers: technology nodes and memory cells, workload limits, the YAML field types of the
+  design limits, YAML and safe file I/O, the figure
   description (data only; its renderers import plotly/matplotlib on use), the study's default settings;
 * physics: pure equations of devices shared by every model (converters, interconnect wires and
   links, the ADC survey fit);
@@ -34,8 +37,9 @@ ROOT_MODULES = ("imcbench", "imcbench.__main__")  # the facade and the entry poi
 # prefixes its name.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("imcbench.errors", "imcbench.layers"),
-    ("imcbench.limits", "imcbench.yamlio", "imcbench.safeio", "imcbench.tech", "imcbench.celltech",
-     "imcbench.figspec", "imcbench.study_defaults", "imcbench.results"),
+    ("imcbench.design_limits",),
+    ("imcbench.limits", "imcbench.design_fields", "imcbench.yamlio", "imcbench.safeio", "imcbench.tech",
+     "imcbench.celltech", "imcbench.figspec", "imcbench.study_defaults", "imcbench.results"),
     ("imcbench.converters", "imcbench.interconnect", "imcbench.adc_survey"),
     ("imcbench.macro",),
     ("imcbench.workload", "imcbench.hardware"),

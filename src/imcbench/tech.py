@@ -26,6 +26,7 @@ from typing import Union
 
 import numpy as np
 
+from imcbench.design_limits import MAX_NODE_NM, MAX_VDD_V, MIN_NODE_NM
 from imcbench.errors import ImcbenchError
 
 ArrayLike = Union[float, np.ndarray]
@@ -45,7 +46,8 @@ DFF_AREA_RATIO = 6.0  # A_DFF / A_NAND2 (per bit); paper 2.2
 CELL_LINE_CAP_RATIO = 0.5  # SRAM cell word-line / bit-line load = C_NAND2 / 2 (0.35 fF); paper 2.2
 
 # --- alpha-power-law delay (Sakurai & Newton, IEEE JSSC 25(2), 1990) ------------------------------
-DEFAULT_VTH_V = 0.35  # V; typical 28 nm threshold voltage (assumption, a parameter)
+DEFAULT_VTH_V = 0.35  # V; typical 28 nm threshold voltage (assumption, a parameter; the design
+#   limits' MIN_VDD_V_EXCLUSIVE, the lowest supply of a macro or system, is this value)
 DEFAULT_ALPHA = 1.3  # velocity-saturation index for short-channel devices (Sakurai & Newton)
 
 
@@ -63,10 +65,10 @@ class Technology:
         node = np.asarray(self.node_nm, dtype=float)
         vdd = np.asarray(self.vdd, dtype=float)
         vth = np.asarray(self.vth, dtype=float)
-        if np.any(~np.isfinite(node)) or np.any(node <= 0) or np.any(node > 1000):
-            raise ImcbenchError(f"technology node {self.node_nm!r} nm must be in (0, 1000]")
-        if np.any(~np.isfinite(vdd)) or np.any(vdd <= 0) or np.any(vdd > 5):
-            raise ImcbenchError(f"supply voltage {self.vdd!r} V must be in (0, 5]")
+        if not np.all((node >= MIN_NODE_NM) & (node <= MAX_NODE_NM)):
+            raise ImcbenchError(f"technology node {self.node_nm!r} nm must be in [{MIN_NODE_NM:g}, {MAX_NODE_NM:g}]")
+        if not np.all((vdd > 0) & (vdd <= MAX_VDD_V)):
+            raise ImcbenchError(f"supply voltage {self.vdd!r} V must be in (0, {MAX_VDD_V:g}]")
         if np.any(vdd <= vth):
             raise ImcbenchError(
                 f"supply voltage {self.vdd!r} V must exceed the threshold voltage {self.vth!r} V "

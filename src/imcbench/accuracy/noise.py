@@ -37,6 +37,7 @@ from functools import lru_cache
 import numpy as np
 from imcbench.accuracy.conversion import conversion_moments, partial_sum_pmf
 from imcbench.accuracy.operands import OperandModel, QuantizedOperand, n_digits
+from imcbench.design_limits import MAX_ADC_BITS, MIN_ADC_BITS
 from imcbench.errors import ImcbenchError
 
 ADC_RANGES = ("fixed", "calibrated")
@@ -141,7 +142,8 @@ def config_problems(c: MvmConfig) -> list[str]:
     checks = [
         (c.kind in ("aimc", "dimc"), f"kind {c.kind!r} must be 'aimc' or 'dimc'"),
         (int(c.rows) == c.rows and c.rows >= 1, f"rows {c.rows!r} must be a positive integer"),
-        (np.isfinite(c.adc_bits) and 1 <= c.adc_bits <= 16, f"adc_bits {c.adc_bits!r} must be in 1..16"),
+        (np.isfinite(c.adc_bits) and MIN_ADC_BITS <= c.adc_bits <= MAX_ADC_BITS,
+         f"adc_bits {c.adc_bits!r} must be in [{MIN_ADC_BITS}, {MAX_ADC_BITS}]"),
         (1 <= c.bits_per_cycle <= c.input_bits, f"bits_per_cycle {c.bits_per_cycle!r} must be in 1..input_bits"),
         (1 <= c.bits_per_cell <= c.weight_bits, f"bits_per_cell {c.bits_per_cell!r} must be in 1..weight_bits"),
         (c.read_noise >= 0 and np.isfinite(c.read_noise), f"read_noise {c.read_noise!r} must be >= 0"),
@@ -233,8 +235,8 @@ def analytic_terms(dot_length, *, rows, adc_bits, bits_per_cycle=2, input_bits=8
         raise ImcbenchError("dot-product length and rows must be at least 1")
     if not np.all(np.isin(rng_mode, ADC_RANGES)):
         raise ImcbenchError(f"adc_range must be one of {', '.join(ADC_RANGES)}")
-    if np.any(aimc & ((adc < 1) | (adc > 16) | ~np.isfinite(adc))):
-        raise ImcbenchError("adc_bits must be in 1..16 for AIMC designs")
+    if np.any(aimc & ~((adc >= MIN_ADC_BITS) & (adc <= MAX_ADC_BITS))):
+        raise ImcbenchError(f"adc_bits must be in [{MIN_ADC_BITS}, {MAX_ADC_BITS}] for AIMC designs")
     if np.any((bc < 1) | (bc > bi) | (bcell < 1) | (bcell > bw)):
         raise ImcbenchError("bits per cycle must be in 1..input bits and bits per cell in 1..weight bits")
 

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
+from imcbench import design_limits as lim
 from imcbench.celltech import DEFAULT_CELL, list_cells
 from imcbench.cli.app import app, console, print_json
 from imcbench.hardware import cell_costs
@@ -18,6 +19,7 @@ from imcbench.macro import MacroSpec
 from imcbench.macro.model import DEFAULT_DELAY_MODEL
 
 PAPER_SIZES = (32, 64, 128, 256, 512, 1024)
+OPERAND_BITS = f"{lim.MIN_OPERAND_BITS}..{lim.MAX_OPERAND_BITS}"
 MACRO_LEVELS_USED = 2  # the macro model stores one weight bit per cell: multi-level cells are not modeled
 
 
@@ -48,19 +50,25 @@ class AdcRule(str, Enum):
 @app.command("macro")
 def macro_command(
     kind: Kind = typer.Argument(..., help="aimc (analog) or dimc (digital)"),
-    rows: int = typer.Option(..., "--rows", help="rows: multipliers per bit-line (adder-tree inputs)"),
-    cols: int = typer.Option(..., "--cols", help="physical bit-cell columns (weight columns = cols / weight bits)"),
-    input_bits: int = typer.Option(8, "--input-bits", help="activation precision, bits"),
-    weight_bits: int = typer.Option(8, "--weight-bits", help="weight precision, bits"),
+    rows: int = typer.Option(..., "--rows", help=f"rows: multipliers per bit-line (adder-tree inputs), "
+                                                 f"{lim.MIN_ROWS}..{lim.MAX_ROWS}"),
+    cols: int = typer.Option(..., "--cols", help="physical bit-cell columns (weight columns = cols / weight bits), "
+                                                 f"{lim.MIN_COLS}..{lim.MAX_COLS}"),
+    input_bits: int = typer.Option(8, "--input-bits", help=f"activation precision, bits ({OPERAND_BITS})"),
+    weight_bits: int = typer.Option(8, "--weight-bits", help=f"weight precision, bits ({OPERAND_BITS})"),
     bits_per_cycle: Optional[int] = typer.Option(
-        None, "--bits-per-cycle", help="input bits per cycle (DAC bits for AIMC); default AIMC 2, DIMC 1"),
-    adc_bits: Optional[float] = typer.Option(None, "--adc-bits", help="ADC resolution, bits (AIMC)"),
+        None, "--bits-per-cycle", help="input bits per cycle (DAC bits for AIMC, at most "
+                                       f"{lim.MAX_DAC_BITS}); default AIMC 2, DIMC 1"),
+    adc_bits: Optional[float] = typer.Option(None, "--adc-bits", help="ADC resolution, bits (AIMC), "
+                                                                      f"{lim.MIN_ADC_BITS}..{lim.MAX_ADC_BITS}"),
     adc_rule: Optional[AdcRule] = typer.Option(
         None, "--adc-rule", help="'paper': ADC bits = bits per cycle + 0.5 log2(rows) (the default)"),
-    cells_per_mult: int = typer.Option(1, "--cells-per-mult", help="cells sharing one multiplier (M)"),
-    n_macros: int = typer.Option(1, "--macros", help="number of identical macros"),
-    node: float = typer.Option(28.0, "--node", help="technology node, nm"),
-    vdd: float = typer.Option(0.9, "--vdd", help="supply voltage, V"),
+    cells_per_mult: int = typer.Option(1, "--cells-per-mult", help="cells sharing one multiplier (M), "
+                                                                   f"1..{lim.MAX_CELLS_PER_MULT}"),
+    n_macros: int = typer.Option(1, "--macros", help=f"number of identical macros, 1..{lim.MAX_MACROS}"),
+    node: float = typer.Option(28.0, "--node", help=f"technology node, nm ({lim.MIN_NODE_NM:g}..{lim.MAX_NODE_NM:g})"),
+    vdd: float = typer.Option(0.9, "--vdd", help=f"supply voltage, V (above {lim.MIN_VDD_V_EXCLUSIVE:g}, at most "
+                                                 f"{lim.MAX_VDD_V:g})"),
     delay_model: DelayModelChoice = typer.Option(DEFAULT_DELAY_MODEL, "--delay-model", help=DELAY_MODEL_HELP),
     adc_model: AdcModelChoice = typer.Option(AdcModelChoice.paper, "--adc-model",
                                              help="ADC energy/area: the paper's 28 nm fit, or the ADC survey's "

@@ -10,18 +10,17 @@ import typer
 from rich.table import Table
 
 from imcbench.cli.app import app, console, err_console, print_json
+from imcbench.design_limits import MAX_SCALING_ARRAY_SIZE, MAX_SCALING_BITS
 from imcbench.errors import ImcbenchError
 from imcbench.safeio import StagedFolder, check_output_folder
 
 TABLE_SIZES = (16, 64, 256, 1024, 4096)
-MAX_BITS = 24  # beyond this 4^b converter energies leave any physical range
-MAX_ARRAY_SIZE = 1 << 20
 TABLE_FILE = "scaling_table.csv"
 
 
 @app.command("scaling")
 def scaling_command(
-    bits: str = typer.Option("4,8", "--bits", help="precisions in bits, comma separated (1..24)"),
+    bits: str = typer.Option("4,8", "--bits", help=f"precisions in bits, comma separated (1..{MAX_SCALING_BITS})"),
     array_size_text: str = typer.Option("256", "--array-size", help="array size P: rows and columns of one array"),
     converter: str = typer.Option("max", "--converter",
                                   help="ADC/DAC energy: walden (survey FOM), thermal (kT floor), max of both"),
@@ -58,8 +57,8 @@ def _parse_bits(text: str) -> list[int]:
         values = [int(s) for s in text.split(",") if s.strip()]
     except ValueError:
         raise ImcbenchError(f"--bits {text!r}: give integers separated by commas, e.g. 4,8") from None
-    if not values or any(not 1 <= b <= MAX_BITS for b in values):
-        raise ImcbenchError(f"--bits {text!r}: each precision must be an integer in 1..{MAX_BITS}")
+    if not values or any(not 1 <= b <= MAX_SCALING_BITS for b in values):
+        raise ImcbenchError(f"--bits {text!r}: each precision must be an integer in 1..{MAX_SCALING_BITS}")
     return sorted(set(values))
 
 
@@ -68,8 +67,8 @@ def _parse_array_size(text: str) -> int:
         size = int(text.strip())
     except ValueError:
         raise ImcbenchError(f"--array-size {text!r}: give an integer, e.g. 256") from None
-    if not 1 <= size <= MAX_ARRAY_SIZE:
-        raise ImcbenchError(f"--array-size {text!r}: give an integer in 1..{MAX_ARRAY_SIZE}")
+    if not 1 <= size <= MAX_SCALING_ARRAY_SIZE:
+        raise ImcbenchError(f"--array-size {text!r}: give an integer in 1..{MAX_SCALING_ARRAY_SIZE}")
     return size
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 
 _LAZY = {"SystemConfig": "imcbench.hardware.config", "build_system": "imcbench.hardware.config",
-         "load_system": "imcbench.hardware.config", "paper_system": "imcbench.hardware.presets",
+         "load_system": "imcbench.hardware.loading", "paper_system": "imcbench.hardware.presets",
          "MemoryLevel": "imcbench.hardware.system", "System": "imcbench.hardware.system",
          "SystemOptions": "imcbench.hardware.system"}
 

@@ -1,4 +1,4 @@
-"""imcbench's own hardware YAML format (validated with pydantic) and `load_system`.
+"""imcbench's own hardware YAML format (validated with pydantic) and `build_system`.
 
 Example (``examples/paper_aimc_256.yaml``)::
 
@@ -19,19 +19,21 @@ An optional ``interconnect:`` block prices the links between the shared memories
 
 Energies left out (or ``auto``) are estimated by :mod:`imcbench.hardware.memory_model`: registers one
 flip-flop write per bit (reads free), SRAM from CACTI-derived size/width scaling, DRAM 3.7 pJ/bit.
-A file with ``operational_array`` at the top level is read as a ZigZag hardware file.
+Reading a file or a preset name is :func:`imcbench.hardware.loading.load_system`.
 """
 
 from __future__ import annotations
 
 import math
 from functools import partial
-from pathlib import Path
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import Field, PlainValidator, ValidationError, field_validator, model_validator
+from pydantic import Field, PlainValidator, field_validator, model_validator
 
 from imcbench.celltech import DEFAULT_CELL, list_cells
+from imcbench.design_fields import (CellsPerMult, Cols, MacroCount, NodeNm, OperandBits, PartialSumBits, Rows,
+                                    SupplyV)
+from imcbench.design_limits import MAX_ADC_BITS, MIN_ADC_BITS, MIN_MEMORY_BITS
 from imcbench.errors import ImcbenchError
 from imcbench.hardware import cell_costs
 from imcbench.hardware import memory_model as mem
@@ -40,12 +42,11 @@ from imcbench.interconnect import Interconnect
 from imcbench.macro import MacroSpec
 from imcbench.macro.model import DEFAULT_DELAY_MODEL
 from imcbench.tech import Technology
-from imcbench.yamlio import StrictModel, describe_validation_error, read_yaml, validate
+from imcbench.yamlio import StrictModel
 
 Auto = Literal["auto"]
 SRAM_SUBBANKS = 16  # the paper's CACTI L2 has 16 sub-banks: one sub-bank is the smallest access
 DRAM_MIN_ACCESS_BITS = 64  # one DRAM word
-MAX_MACROS = 1 << 16  # identical macros in one system
 
 
 def _number_or_keyword(value, *, keyword: str, positive: bool = False, allow_none: bool = False):
@@ -64,6 +65,18 @@ def _number_or_keyword(value, *, keyword: str, positive: bool = False, allow_non
     return number
 
 
+def _adc_bits_or_paper(value):
+    """ADC bits in the design range (:mod:`imcbench.design_limits`), or 'paper' for the paper's rule."""
+    bits = f"[{MIN_ADC_BITS}, {MAX_ADC_BITS}]"
+    try:
+        value = _number_or_keyword(value, keyword="paper", positive=True)
+    except ValueError as exc:
+        raise ValueError(f"{exc} (adc_bits in {bits})") from None
+    if value != "paper" and not MIN_ADC_BITS <= value <= MAX_ADC_BITS:
+        raise ValueError(f"adc_bits {value:g} must be in {bits} or 'paper'")
+    return value
+
+
 # energies (pJ) and areas (mm2) that may be left to the estimates
 AutoPositive = Annotated[Union[float, Auto], PlainValidator(partial(_number_or_keyword, keyword="auto", positive=True))]
 AutoNonNegative = Annotated[Union[float, Auto], PlainValidator(partial(_number_or_keyword, keyword="auto"))]
@@ -72,21 +85,20 @@ OptionalAutoNonNegative = Annotated[Union[float, Auto, None],
 
 
 class TechnologyConfig(StrictModel):
-    node_nm: float = Field(28.0, gt=0, le=1000)
-    vdd: float = Field(0.9, gt=0, le=5)
+    node_nm: NodeNm = 28.0
+    vdd: SupplyV = 0.9
 
 
 class MacroConfig(StrictModel):
     kind: Literal["aimc", "dimc"]
-    rows: int = Field(gt=1, le=65536)
-    cols: int = Field(gt=0, le=1 << 20)
-    input_bits: int = Field(8, ge=1, le=32)
-    weight_bits: int = Field(8, ge=1, le=32)
-    bits_per_cycle: Optional[int] = Field(None, ge=1, le=32)
-    adc_bits: Annotated[Union[float, Literal["paper"]],
-                        PlainValidator(partial(_number_or_keyword, keyword="paper", positive=True))] = "paper"
-    cells_per_mult: int = Field(1, ge=1, le=1024)
-    count: int = Field(1, ge=1, le=MAX_MACROS)
+    rows: Rows
+    cols: Cols
+    input_bits: OperandBits = 8
+    weight_bits: OperandBits = 8
+    bits_per_cycle: Optional[OperandBits] = None  # at most input_bits (and MAX_DAC_BITS for AIMC): MacroSpec
+    adc_bits: Annotated[Union[float, Literal["paper"]], PlainValidator(_adc_bits_or_paper)] = "paper"
+    cells_per_mult: CellsPerMult = 1
+    count: MacroCount = 1
     delay_model: Literal["zigzag", "paper"] = DEFAULT_DELAY_MODEL
     adc_model: Literal["paper", "survey_median", "survey_envelope"] = "paper"  # imcbench.converters
     cells_area_mm2: AutoNonNegative = "auto"
@@ -109,7 +121,7 @@ class MemoryConfig(StrictModel):
     size_bytes: Optional[float] = Field(None, gt=0)
     size_kb: Optional[float] = Field(None, gt=0)
     size_mb: Optional[float] = Field(None, gt=0)
-    bandwidth_bits: Optional[float] = Field(None, ge=1)
+    bandwidth_bits: Optional[float] = Field(None, ge=MIN_MEMORY_BITS)
     min_access_bits: Optional[float] = Field(None, ge=1)
     read_pj: OptionalAutoNonNegative = None
     write_pj: OptionalAutoNonNegative = None
@@ -122,8 +134,8 @@ class MemoryConfig(StrictModel):
         given = [k for k in ("size_bits", "size_bytes", "size_kb", "size_mb") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one of size_bits, size_bytes, size_kb, size_mb (got {given or 'none'})")
-        if self.bits < 1:
-            raise ValueError(f"size of {self.bits:g} bits: a memory holds at least 1 bit")
+        if self.bits < MIN_MEMORY_BITS:
+            raise ValueError(f"size of {self.bits:g} bits: a memory holds at least {MIN_MEMORY_BITS} bit")
         if isinstance(self.read_pj, float) and self.read_pj_per_bit is not None:
             raise ValueError("give read_pj (per access) or read_pj_per_bit, not both")
         if isinstance(self.write_pj, float) and self.write_pj_per_bit is not None:
@@ -137,7 +149,7 @@ class MemoryConfig(StrictModel):
 
 
 class OptionsConfig(StrictModel):
-    partial_sum_bits: int = Field(16, ge=1, le=64)
+    partial_sum_bits: PartialSumBits = 16
     cell_write_pj_per_bit: AutoNonNegative = "auto"
     weight_rows_per_cycle: AutoPositive = "auto"  # auto: from the cell (SRAM 1; NVM t_clk / write latency)
     cell_leakage: bool = False  # charge the cells' leakage over the latency (breakdown 'leakage.cells')
@@ -157,7 +169,7 @@ class InterconnectConfig(StrictModel):
     topology: Literal["none", "bus", "mesh"] = "none"
     pj_per_bit_per_hop: float = Field(0.0, ge=0)
     bandwidth_bits_per_cycle: Optional[float] = Field(None, gt=0)
-    macros_per_chip: Optional[int] = Field(None, ge=1, le=MAX_MACROS)
+    macros_per_chip: Optional[MacroCount] = None
     chip_link_pj_per_bit: float = Field(0.0, ge=0)
     chip_link_bandwidth_bits_per_cycle: Optional[float] = Field(None, gt=0)
     bandwidth_gbps: Optional[float] = Field(None, gt=0)
@@ -272,41 +284,3 @@ def _auto_area(kind: str, bits: float, width: float, tech: Technology) -> float:
     if kind == "sram":
         return float(mem.sram_area(bits, width, tech))
     return 0.0  # off-chip
-
-
-def load_system(path: str | Path) -> System:
-    """Read a hardware file (imcbench's format or a ZigZag hardware YAML with ``operational_array``),
-    or build a preset by name (``paper-aimc-256``, see :mod:`imcbench.hardware.presets`)."""
-    if not Path(path).exists():
-        from imcbench.hardware.presets import preset
-
-        try:
-            system = preset(str(path))
-        except ValidationError as exc:  # a preset name with an impossible size, e.g. paper-aimc-1000000
-            raise ImcbenchError(f"preset {str(path)!r}: {describe_validation_error(exc, SystemConfig)}") from None
-        if system is not None:
-            return system
-        from imcbench.hardware.presets import PRESETS_HELP
-
-        if Path(path).suffix or len(Path(path).parts) > 1:  # meant as a file
-            raise ImcbenchError(f"hardware file {str(path)!r} not found: check the path (or use a preset; "
-                                f"{PRESETS_HELP})")
-        raise ImcbenchError(f"hardware {str(path)!r} not found: it is neither a file nor a preset; {PRESETS_HELP}; "
-                            "or give a hardware YAML file (see examples/)")
-    data = read_yaml(path, "hardware file")
-    if not isinstance(data, dict):
-        raise ImcbenchError(f"{path}: a hardware file must be a YAML mapping with 'macro' and 'memories' "
-                            "(or a ZigZag file with 'memories' and 'operational_array')")
-    if "operational_array" in data:
-        from imcbench.hardware.zigzag_yaml import system_from_zigzag
-
-        try:
-            return system_from_zigzag(data, source=str(path))
-        except ImcbenchError as exc:  # errors of the macro and memory checks do not name the file yet
-            message = str(exc)
-            raise ImcbenchError(message if message.startswith(f"{path}:") else f"{path}: {message}") from None
-    config = validate(SystemConfig, data, str(path))
-    try:
-        return build_system(config)
-    except ImcbenchError as exc:
-        raise ImcbenchError(f"{path}: {exc}") from None

@@ -17,6 +17,7 @@ from typing import Literal
 
 import numpy as np
 
+from imcbench.design_limits import MIN_MEMORY_BITS
 from imcbench.errors import ImcbenchError
 from imcbench.interconnect import Interconnect
 from imcbench.macro import MacroSpec
@@ -49,8 +50,8 @@ class MemoryLevel:
                                 "subset of W (weights), I (inputs), O (outputs)")
         for label in ("size_bits", "bandwidth_bits"):
             value = getattr(self, label)
-            if not np.isfinite(value) or value <= 0:
-                raise ImcbenchError(f"memory {self.name!r}: {label} = {value!r} must be positive")
+            if not np.isfinite(value) or value < MIN_MEMORY_BITS:
+                raise ImcbenchError(f"memory {self.name!r}: {label} = {value!r} must be at least {MIN_MEMORY_BITS} bit")
         for label in ("read_pj", "write_pj", "area_mm2"):
             value = getattr(self, label)
             if not np.isfinite(value) or value < 0:

@@ -18,9 +18,9 @@ from typing import Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from imcbench.design_limits import MAX_MACROS
 from imcbench.errors import ImcbenchError
 from imcbench.hardware import memory_model as mem
-from imcbench.hardware.config import MAX_MACROS
 from imcbench.hardware.system import MemoryLevel, System, SystemOptions
 from imcbench.macro import MacroSpec
 from imcbench.tech import TECH_28NM

@@ -23,6 +23,7 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import Field
 
+from imcbench.design_fields import AdcBits, ClockMhz, Cols, DacBits, OperandBits, Rows
 from imcbench.errors import ImcbenchError
 from imcbench.hetero import engines as eng
 from imcbench.hetero.cluster import ROW_TILES, SPLIT_FRACTIONS, HeteroSystem
@@ -54,15 +55,15 @@ class MemoryConfig(StrictModel):
 
 class ImaConfig(StrictModel):
     name: str = "ima"
-    rows: int = Field(eng.IMA_ROWS, ge=1, le=1 << 16)
-    cols: int = Field(eng.IMA_COLS, ge=1, le=1 << 16)
+    rows: Rows = eng.IMA_ROWS
+    cols: Cols = eng.IMA_COLS
     crossbars: Union[Literal["auto"], Annotated[int, Field(ge=1)]] = "auto"
     parallel_crossbars: Union[Literal["all"], Annotated[int, Field(ge=1)]] = "all"
     mvm_ns: float = Field(eng.IMA_MVM_NS, gt=0)
     mvm_pj: float = Field(eng.IMA_MVM_PJ, ge=0)
-    weight_bits: int = Field(eng.IMA_WEIGHT_BITS, ge=1, le=16)
-    dac_bits: int = Field(eng.IMA_DAC_BITS, ge=1, le=16)
-    adc_bits: int = Field(eng.IMA_ADC_BITS, ge=1, le=32)
+    weight_bits: OperandBits = eng.IMA_WEIGHT_BITS
+    dac_bits: DacBits = eng.IMA_DAC_BITS
+    adc_bits: AdcBits = eng.IMA_ADC_BITS
     program_ns_per_word: float = Field(eng.IMA_PROGRAM_NS_PER_WORD, ge=0)
     weights_per_word: int = Field(eng.IMA_WEIGHTS_PER_WORD, ge=1)
     program_pj_per_weight: float = Field(eng.IMA_PROGRAM_PJ_PER_WEIGHT, ge=0)
@@ -98,7 +99,7 @@ class ScheduleConfig(StrictModel):
 
 class HeteroConfig(StrictModel):
     name: str = "cluster"
-    clock_mhz: float = Field(eng.CLOCK_MHZ, gt=0, le=1e5)
+    clock_mhz: ClockMhz = eng.CLOCK_MHZ
     cores: CoresConfig = CoresConfig()
     memory: MemoryConfig = MemoryConfig()
     imas: list[ImaConfig] = []

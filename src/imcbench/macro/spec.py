@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from imcbench import converters
+from imcbench import design_limits as lim
 from imcbench.celltech import DEFAULT_CELL, CellTechnology, get_cell, list_cells
 from imcbench import results as vocab
 from imcbench.errors import ImcbenchError
@@ -28,8 +29,6 @@ if TYPE_CHECKING:  # pandas is imported by evaluate_macros only: one macro's eva
 MacroKind = Literal["aimc", "dimc"]
 MACRO_KINDS = ("aimc", "dimc")
 DEFAULT_BITS_PER_CYCLE = {"aimc": 2, "dimc": 1}  # the paper's choices (AIMC 2-bit DAC, DIMC bit-serial)
-MAX_ADC_BITS = 16  # beyond this the paper's ADC fit (validated up to ~8 bits) is meaningless
-MAX_ROWS = 1 << 16
 DIMC_CELLS = tuple(name for name in list_cells() if get_cell(name).volatile)  # digital cells: SRAM, eDRAM
 
 
@@ -185,7 +184,7 @@ def invalid_reasons(*, kind, rows, cols, input_bits, weight_bits, bits_per_cycle
     """For each way a macro configuration can be impossible, a boolean mask of the offending entries.
 
     ``adc_bits`` NaN means "apply the paper's rule". Used to reject one macro with a clear message and
-    to skip invalid points of a sweep with a count per reason.
+    to skip invalid points of a sweep with a count per reason. The bounds are :mod:`imcbench.design_limits`.
     """
     kind = np.asarray(kind)
     rows, cols = np.asarray(rows, dtype=float), np.asarray(cols, dtype=float)
@@ -197,22 +196,34 @@ def invalid_reasons(*, kind, rows, cols, input_bits, weight_bits, bits_per_cycle
     def not_int(x):
         return ~np.isfinite(x) | (x != np.round(x))
 
+    def outside(x, low, high):
+        return not_int(x) | (x < low) | (x > high)
+
     aimc = kind == "aimc"
+    bits = lim.integer_range(lim.MIN_OPERAND_BITS, lim.MAX_OPERAND_BITS)
     return {
-        f"rows must be an integer in 2..{MAX_ROWS}": not_int(rows) | (rows < 2) | (rows > MAX_ROWS),
-        "cols must be a positive integer": not_int(cols) | (cols < 1),
-        "input_bits and weight_bits must be integers in 1..32":
-            not_int(bi) | not_int(bw) | (bi < 1) | (bw < 1) | (bi > 32) | (bw > 32),
+        f"rows must be an integer in {lim.integer_range(lim.MIN_ROWS, lim.MAX_ROWS)}":
+            outside(rows, lim.MIN_ROWS, lim.MAX_ROWS),
+        f"cols must be an integer in {lim.integer_range(lim.MIN_COLS, lim.MAX_COLS)}":
+            outside(cols, lim.MIN_COLS, lim.MAX_COLS),
+        f"input_bits and weight_bits must be integers in {bits}":
+            outside(bi, lim.MIN_OPERAND_BITS, lim.MAX_OPERAND_BITS)
+            | outside(bw, lim.MIN_OPERAND_BITS, lim.MAX_OPERAND_BITS),
         "cols must be a multiple of weight_bits (cols counts physical bit-cell columns)":
             ~not_int(cols) & ~not_int(bw) & (bw >= 1) & ((cols % np.maximum(bw, 1) != 0) | (cols < bw)),
         "bits_per_cycle must be an integer >= 1": not_int(bc) | (bc < 1),
         "bits_per_cycle must not exceed input_bits": bc > bi,
-        f"adc_bits must be in (0, {MAX_ADC_BITS}]":
-            aimc & ~np.isnan(adc) & ((adc <= 0) | (adc > MAX_ADC_BITS)),
-        "cells_per_mult and n_macros must be positive integers":
-            not_int(m) | not_int(nb) | (m < 1) | (nb < 1),
-        "node_nm must be in (0, 1000] and vdd in (0.35, 5] V":
-            ~np.isfinite(node) | (node <= 0) | (node > 1000) | ~np.isfinite(v) | (v <= 0.35) | (v > 5),
+        f"bits_per_cycle of an AIMC macro (its DAC bits) must be at most {lim.MAX_DAC_BITS}":
+            aimc & (bc > lim.MAX_DAC_BITS),
+        f"adc_bits must be in [{lim.MIN_ADC_BITS}, {lim.MAX_ADC_BITS}]":
+            aimc & ~np.isnan(adc) & ~((adc >= lim.MIN_ADC_BITS) & (adc <= lim.MAX_ADC_BITS)),
+        f"cells_per_mult must be an integer in {lim.integer_range(1, lim.MAX_CELLS_PER_MULT)}":
+            outside(m, 1, lim.MAX_CELLS_PER_MULT),
+        f"n_macros must be an integer in {lim.integer_range(1, lim.MAX_MACROS)}": outside(nb, 1, lim.MAX_MACROS),
+        f"node_nm must be in [{lim.MIN_NODE_NM:g}, {lim.MAX_NODE_NM:g}] nm":
+            ~((node >= lim.MIN_NODE_NM) & (node <= lim.MAX_NODE_NM)),
+        f"vdd must be in ({lim.MIN_VDD_V_EXCLUSIVE:g}, {lim.MAX_VDD_V:g}] V":
+            ~((v > lim.MIN_VDD_V_EXCLUSIVE) & (v <= lim.MAX_VDD_V)),
     }
 
 

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from imcbench.design_limits import (MAX_ADC_BITS, MAX_NODE_NM, MAX_OPERAND_BITS, MAX_VDD_V, MIN_ADC_BITS, MIN_NODE_NM,
+                                    MIN_VDD_V_EXCLUSIVE)
 from imcbench.errors import ImcbenchError
 
 DEFAULT_CHIPS_FILE = Path("shared") / "imc_data" / "chips_train.csv"  # relative to the repo's parent
@@ -60,13 +62,9 @@ ARCHITECTURES = {"sram": "SRAM", "envm": "eNVM", "edram": "eDRAM", "dram": "DRAM
 AIMC_MODELS = ("IS", "QS", "QR", "QS-QR")
 COMPUTE_MODELS = (*AIMC_MODELS, "DIMC")
 NVM_CELL_FAMILIES = ("ReRAM", "PCM", "MRAM", "Flash")  # eNVM cell technologies, from the cell type text
-MIN_VDD_V = 0.35  # V; the macro model's delay law needs Vdd above its threshold voltage (tech.DEFAULT_VTH_V)
-MAX_NODE_NM = 1000  # nm; the range imcbench.tech.Technology accepts
-MIN_NODE_NM = 1.0  # nm; below it a node is a typo (1e-308 gave an infinite TOPS/mm2)
 MAX_ARRAY_COUNT = 2**24  # rows, columns, ADCs, dot length of one bank; above it a count is a typo or garbage
 _COUNT_LABELS = {"rows": "N_row", "cols": "N_col", "rows_per_cycle": "R_C", "rows_per_adc": "R",
                  "cols_per_cycle": "C_C", "cols_per_adc": "C", "n_adc": "N_ADC", "dot_length": "N"}
-MAX_VDD_V = 5.0  # V; the range imcbench.tech.Technology accepts
 MAX_CHIP_FILE_BYTES = 32 * 1024 * 1024  # the whole published database is ~100 kB; refuse data dumps at once
 
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -340,20 +338,21 @@ def _reason(rec: dict, raw: dict[str, str]) -> str:
             problems.append(f"{_LABELS[field]} missing" + (f" (not a number: {shown!r})" if shown else ""))
         elif value <= 0:
             problems.append(f"{_LABELS[field]} = {value:g} must be positive")
-    if math.isfinite(rec["vdd"]) and 0 < rec["vdd"] <= MIN_VDD_V:
-        problems.append(f"Supply V(V) = {rec['vdd']:g} is at or below the model's threshold {MIN_VDD_V} V")
+    if math.isfinite(rec["vdd"]) and 0 < rec["vdd"] <= MIN_VDD_V_EXCLUSIVE:
+        problems.append(f"Supply V(V) = {rec['vdd']:g} is at or below the model's threshold {MIN_VDD_V_EXCLUSIVE} V")
     if math.isfinite(rec["vdd"]) and rec["vdd"] > MAX_VDD_V:
         problems.append(f"Supply V(V) = {rec['vdd']:g} is above the model's range (at most {MAX_VDD_V:g} V)")
     if math.isfinite(rec["node_nm"]) and rec["node_nm"] > MAX_NODE_NM:
-        problems.append(f"Tech (nm) = {rec['node_nm']:g} is above the model's range (at most {MAX_NODE_NM} nm)")
+        problems.append(f"Tech (nm) = {rec['node_nm']:g} is above the model's range (at most {MAX_NODE_NM:g} nm)")
     if math.isfinite(rec["node_nm"]) and 0 < rec["node_nm"] < MIN_NODE_NM:
         problems.append(f"Tech (nm) = {rec['node_nm']:g} is below the model's range (at least {MIN_NODE_NM:g} nm)")
     for field, label in (("input_bits", "B_x"), ("weight_bits", "B_w")):
-        if math.isfinite(rec[field]) and rec[field] > 32:
-            problems.append(f"{label} = {rec[field]:g} bits is not plausible (more than 32)")
+        if math.isfinite(rec[field]) and rec[field] > MAX_OPERAND_BITS:
+            problems.append(f"{label} = {rec[field]:g} bits is not plausible (more than {MAX_OPERAND_BITS})")
     for field, label in _COUNT_LABELS.items():  # optional ones too: the model uses them when given
         if math.isfinite(rec[field]) and rec[field] > MAX_ARRAY_COUNT:
             problems.append(f"{label} = {rec[field]:g} is not plausible (more than {MAX_ARRAY_COUNT})")
-    if compute_model != "DIMC" and math.isfinite(rec["adc_bits"]) and not 0 < rec["adc_bits"] <= 16:
-        problems.append(f"B_ADC = {rec['adc_bits']:g} must be in (0, 16]")
+    adc_bits = rec["adc_bits"]
+    if compute_model != "DIMC" and math.isfinite(adc_bits) and not MIN_ADC_BITS <= adc_bits <= MAX_ADC_BITS:
+        problems.append(f"B_ADC = {rec['adc_bits']:g} must be in [{MIN_ADC_BITS}, {MAX_ADC_BITS}]")
     return "; ".join(problems)

@@ -125,7 +125,7 @@ def _network(system, case: dict, m: dict) -> dict[str, dict[str, float]]:
 
 def evaluate_cases(cases: list[dict] | None = None, calibration: str = "default") -> list[SystemRow]:
     """Model vs measured for every measurement of every case (module doc)."""
-    from imcbench.hardware.config import load_system
+    from imcbench.hardware.loading import load_system
     from imcbench.validation.calibration import load_calibration
 
     cases = load_cases() if cases is None else cases

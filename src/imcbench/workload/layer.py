@@ -23,10 +23,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 
+from imcbench.design_limits import MAX_OPERAND_BITS, MIN_OPERAND_BITS
 from imcbench.errors import ImcbenchError
 
 LOOP_DIMS: tuple[str, ...] = ("B", "K", "C", "G", "OY", "OX", "FY", "FX")
-MAX_BITS = 32
 
 
 class LayerKind(str, Enum):
@@ -108,8 +108,9 @@ class Layer:
             raise ImcbenchError(f"layer {self.name!r}: inputs {self.inputs!r} must be a list of layer names")
         for label in ("act_bits", "weight_bits", "out_bits"):
             bits = getattr(self, label)
-            if isinstance(bits, bool) or not isinstance(bits, int) or not 1 <= bits <= MAX_BITS:
-                raise ImcbenchError(f"layer {self.name!r}: {label} = {bits!r} must be an integer in 1..{MAX_BITS}")
+            if isinstance(bits, bool) or not isinstance(bits, int) or not MIN_OPERAND_BITS <= bits <= MAX_OPERAND_BITS:
+                raise ImcbenchError(f"layer {self.name!r}: {label} = {bits!r} must be an integer in "
+                                    f"{MIN_OPERAND_BITS}..{MAX_OPERAND_BITS}")
         object.__setattr__(self, "stride", tuple(self.stride))
         object.__setattr__(self, "dilation", tuple(self.dilation))
         object.__setattr__(self, "padding", tuple(self.padding))

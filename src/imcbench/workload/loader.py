@@ -26,9 +26,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Union
 
+from imcbench.design_limits import MAX_OPERAND_BITS, MIN_OPERAND_BITS
 from imcbench.errors import ImcbenchError
 from imcbench.limits import check_layer_count, check_layer_size
-from imcbench.workload.layer import LOOP_DIMS, MAX_BITS, Layer, LayerKind, infer_kind
+from imcbench.workload.layer import LOOP_DIMS, Layer, LayerKind, infer_kind
 from imcbench.workload.network import Network
 
 _ONNX_SUFFIXES = (".onnx",)
@@ -99,7 +100,7 @@ def _yaml_models():
     from imcbench.yamlio import StrictModel
 
     Positive = Annotated[StrictInt, Field(ge=1)]
-    Bits = Annotated[StrictInt, Field(ge=1, le=MAX_BITS)]
+    Bits = Annotated[StrictInt, Field(ge=MIN_OPERAND_BITS, le=MAX_OPERAND_BITS)]
 
     class YamlBits(StrictModel):
         act: Bits | None = None
