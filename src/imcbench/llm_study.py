@@ -16,7 +16,6 @@ Every finding is computed from this run's numbers (:func:`llm_findings`); a diff
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -372,13 +371,4 @@ class LLMStudyResult:
 
 def plain(value):
     """``value`` as strict JSON data: numpy numbers as Python ones, infinities as the string 'inf'."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
-        return value if math.isfinite(value) else ("inf" if value > 0 else "-inf" if value < 0 else None)
-    return value
+    return vocab.plain(value, non_finite="string")

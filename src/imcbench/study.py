@@ -38,6 +38,8 @@ from imcbench.workload import load_workload
 
 KINDS = ("aimc", "dimc")
 FULL_OPTIONS = tuple(MAPPING_SPACES["full"])  # the SystemOptions fields that tell the mapping spaces apart
+# the totals of each network point, by their names in the results vocabulary, in per_network.csv's order
+NETWORK_FIGURES = ("macs", "energy_pj", "latency_ns", "area_mm2", "tops", "tops_per_w", "tops_per_mm2")
 TIE_RELATIVE = vocab.TIE_RELATIVE  # the studies' one tie rule (imcbench.results.is_tie)
 # representative layers: (network, layer name) per layer type
 REPRESENTATIVE_LAYERS = {

@@ -99,23 +99,23 @@ def run_network_points(settings: study.StudySettings, extended: bool, database: 
     at most every :data:`NETWORK_PROGRESS_INTERVAL_S`."""
     from imcbench.dse.runner import RunOptions, run_sweep
     from imcbench.dse.spec import resolve_spec
-    from imcbench.dse.store import open_results
+    from imcbench.dse.parameters import column_name
+    from imcbench.dse.store import GROUP_COLUMNS, read_totals
 
     loaded = resolve_spec(study.sweep_spec(settings, extended), source="imcbench study")
     run_sweep(loaded, database, RunOptions(workers=workers, force=force),
               _NetworkProgress(stage) if stage is not None else None)
-    con, _ = open_results(database)
-    try:
-        options = ", ".join(f"r.options_{o}" for o in study.FULL_OPTIONS)
-        frame = con.execute(NETWORK_QUERY.format(options=options)).df()
-    finally:
-        con.close()
+    option_columns = [column_name(f"options.{o}") for o in study.FULL_OPTIONS]
+    frame = read_totals(database, ["network", "kind", "rows", *option_columns, *study.NETWORK_FIGURES,
+                                   *GROUP_COLUMNS.values()],
+                        layer_kind="attention", layer_sums=["energy_pj", GROUP_COLUMNS["weights"]],
+                        order_by=["network", "rows", "kind"])
+    frame = frame.rename(columns={f"attention_{GROUP_COLUMNS['weights']}": "attention_weight_write_pj"})
     frame["cols"] = frame["rows"]
-    option_columns = [f"options_{o}" for o in study.FULL_OPTIONS]
     frame["mapping_space"] = [study.mapping_space_of(dict(zip(study.FULL_OPTIONS, values)))
                               for values in frame[option_columns].itertuples(index=False)]
     frame = frame.drop(columns=option_columns)
-    frame = frame.rename(columns={f"energy_{g}_pj": f"energy_pj.{g}" for g in study.ENERGY_GROUPS})
+    frame = frame.rename(columns={column: f"energy_pj.{g}" for g, column in GROUP_COLUMNS.items()})
     return frame.to_dict("records")
 
 
@@ -134,18 +134,6 @@ class _NetworkProgress(Progress):
         if output is not None and (now - self.last >= NETWORK_PROGRESS_INTERVAL_S or self.done == self.total):
             self.last = now
             self.stage(f"networks: {self.done} of {self.total} evaluations")
-
-
-NETWORK_QUERY = """
-SELECT r.network, r.kind, r.rows, {options}, r.macs, r.energy_pj, r.latency_ns, r.area_mm2, r.tops, r.tops_per_w,
-       r.tops_per_mm2, r.energy_macro_pj, r.energy_weights_pj, r.energy_inputs_pj, r.energy_outputs_pj,
-       r.energy_interconnect_pj, r.energy_leakage_pj,
-       coalesce(a.energy, 0) AS attention_energy_pj, coalesce(a.weights, 0) AS attention_weight_write_pj
-FROM results r
-LEFT JOIN (SELECT point_id, sum(energy_pj) AS energy, sum(energy_weights_pj) AS weights
-           FROM layers WHERE layer_kind = 'attention' GROUP BY point_id) a USING (point_id)
-ORDER BY r.network, r.rows, r.kind
-"""
 
 
 def _prepare(out: Path, force: bool) -> Path:
