@@ -101,3 +101,24 @@ def test_one_converter_with_an_explicit_non_finite_policy(policy, inf, minus_inf
 def test_converter_refuses_an_unknown_policy():
     with pytest.raises(ValueError, match="keep, string, none"):
         vocab.plain(1.0, non_finite="drop")
+
+
+def test_mapper_and_hetero_search_results_give_dict_and_frame():
+    from imcbench.hardware import paper_system
+    from imcbench.hetero import CostModel, HeteroSystem, bottleneck, search
+    from imcbench.mapping.mapper import map_layer
+    from imcbench.workload import load_workload
+
+    layer = load_workload("resnet8").layers[1]
+    mapped = map_layer(layer, paper_system("aimc", 64), "energy")
+    data = json.loads(json.dumps(mapped.to_dict()))
+    assert data["latency_cycles"] == mapped.cycles and "cycles" not in data  # the vocabulary's name
+    assert data["energy_pj"] == mapped.energy_pj and data["mapping"]["text"] == mapped.mapping.describe()
+    assert mapped.to_frame().loc[0, "energy_breakdown_pj.macro.adc"] == data["energy_breakdown_pj"]["macro.adc"]
+    model = CostModel(bottleneck(load_workload("mobilenet_v2"), 8), HeteroSystem())
+    found = search(model, "latency", method="exhaustive")
+    data = json.loads(json.dumps(found.to_dict()))
+    assert data["value"] == found.value and data["method"] == "exhaustive" and data["evaluated"] == found.evaluated
+    assert {name: [tuple(p) for p in c["parts"]] for name, c in data["allocation"].items()} == {
+        name: list(choice.parts) for name, choice in found.allocation.items()}
+    assert found.to_frame().loc[0, "value"] == found.value
