@@ -30,8 +30,10 @@ def timed(label: str, function, *args, **kwargs):
 
 
 def main(whole: bool) -> None:
-    from imcbench.report.study_report import run_network_points, run_study
-    from imcbench.study import DEFAULT_MAPPING_SPACES, StudySettings, layer_type_table
+    from imcbench.report.study_report import run_study
+    from imcbench.studies.defaults import DEFAULT_MAPPING_SPACES
+    from imcbench.studies.paper import layer_type_table, run_network_points
+    from imcbench.studies.paper_settings import StudySettings
 
     with tempfile.TemporaryDirectory() as folder:
         for space in DEFAULT_MAPPING_SPACES:

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from imcbench.errors import ImcbenchError
-from imcbench.llm_study import LLMStudySettings, break_even_batch, compare, llm_findings
 from imcbench.report.llm_report import run_llm_study
+from imcbench.studies.llm import LLMStudySettings
+from imcbench.studies.llm_findings import break_even_batch, compare, llm_findings
 from tests.conftest import assert_user_error, run_cli
 
 
@@ -100,6 +101,16 @@ def test_small_study_writes_its_files(tmp_path):
     # the AIMC SQNR is finite and below DIMC's exact arithmetic
     aimc, dimc = table[table.kind == "aimc"], table[table.kind == "dimc"]
     assert aimc.worst_sqnr_db.max() < dimc.worst_sqnr_db.min()
+    # the result object is what the files hold: its findings (verdicts in order) and its grid
+    assert result.out_dir == tmp_path
+    as_dict = result.to_dict()
+    assert [(f["key"], f["verdict"]) for f in as_dict["findings"]] == [(f["key"], f["verdict"]) for f in data["findings"]]
+    assert as_dict["skipped"] == data["skipped_designs"] and len(as_dict["sweep"]) == len(result.sweep)
+    written = pd.read_csv(tmp_path / "llm_results.csv")
+    frame = result.to_frame()
+    assert list(frame.columns) == list(written.columns) and len(frame) == len(written) == len(as_dict["table"])
+    assert frame.energy_per_token_uj.to_numpy() == pytest.approx(written.energy_per_token_uj.to_numpy(), rel=1e-12)
+    assert (frame.kind.to_numpy() == written.kind.to_numpy()).all()
     with pytest.raises(ImcbenchError, match="--force"):
         run_llm_study(LLMStudySettings(**SMALL), tmp_path)
 

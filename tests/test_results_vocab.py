@@ -1,6 +1,7 @@
 """The results vocabulary: one formula per figure, the same names across result types, to_dict/to_frame."""
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -75,3 +76,49 @@ def test_mixin_default_dict_is_json_safe_and_frame_flattens():
                                             "parts": {"adc": 0.5}}
     frame = toy.to_frame()
     assert list(frame.columns) == ["energy_pj", "where", "parts.adc"]  # lists have no place in one row
+
+
+@pytest.mark.parametrize("policy, inf, minus_inf, nan", [("keep", float("inf"), float("-inf"), "nan"),
+                                                          ("string", "inf", "-inf", None),
+                                                          ("none", None, None, None)])
+def test_one_converter_with_an_explicit_non_finite_policy(policy, inf, minus_inf, nan):
+    from pathlib import Path
+
+    data = {"py": float("inf"), 3: np.float64("-inf"), "nan": np.float32("nan"), "ok": np.float64(1.5),
+            "n": np.int64(7), "flag": np.bool_(True), "yes": True, "curve": np.array([1.0, np.inf]),
+            "pair": (np.int32(2), "a"), "where": Path("out"), "none": None}
+    out = vocab.plain(data, non_finite=policy)
+    assert out["py"] == inf and out["3"] == minus_inf and out["curve"] == [1.0, inf]
+    assert math.isnan(out["nan"]) if nan == "nan" else out["nan"] is nan
+    # finite values are the same whatever the policy, as Python types
+    assert out["ok"] == 1.5 and type(out["ok"]) is float and out["n"] == 7 and type(out["n"]) is int
+    assert out["flag"] is True and out["yes"] is True and out["pair"] == [2, "a"] and type(out["pair"][0]) is int
+    assert out["where"] == "out" and out["none"] is None
+    if policy != "keep":
+        json.dumps(out, allow_nan=False)  # strict JSON: no Infinity, no NaN
+
+
+def test_converter_refuses_an_unknown_policy():
+    with pytest.raises(ValueError, match="keep, string, none"):
+        vocab.plain(1.0, non_finite="drop")
+
+
+def test_mapper_and_hetero_search_results_give_dict_and_frame():
+    from imcbench.hardware import paper_system
+    from imcbench.hetero import CostModel, HeteroSystem, bottleneck, search
+    from imcbench.mapping.mapper import map_layer
+    from imcbench.workload import load_workload
+
+    layer = load_workload("resnet8").layers[1]
+    mapped = map_layer(layer, paper_system("aimc", 64), "energy")
+    data = json.loads(json.dumps(mapped.to_dict()))
+    assert data["latency_cycles"] == mapped.cycles and "cycles" not in data  # the vocabulary's name
+    assert data["energy_pj"] == mapped.energy_pj and data["mapping"]["text"] == mapped.mapping.describe()
+    assert mapped.to_frame().loc[0, "energy_breakdown_pj.macro.adc"] == data["energy_breakdown_pj"]["macro.adc"]
+    model = CostModel(bottleneck(load_workload("mobilenet_v2"), 8), HeteroSystem())
+    found = search(model, "latency", method="exhaustive")
+    data = json.loads(json.dumps(found.to_dict()))
+    assert data["value"] == found.value and data["method"] == "exhaustive" and data["evaluated"] == found.evaluated
+    assert {name: [tuple(p) for p in c["parts"]] for name, c in data["allocation"].items()} == {
+        name: list(choice.parts) for name, choice in found.allocation.items()}
+    assert found.to_frame().loc[0, "value"] == found.value

@@ -10,9 +10,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from imcbench import results as vocab
 from imcbench.errors import ImcbenchError
-from imcbench.report.study_report import run_network_points, run_study
-from imcbench.study import PAPER_PEAK, StudySettings, findings, layer_type_table, network_table, peak_table
+from imcbench.report.study_report import run_study
+from imcbench.dse.store import read_totals
+from imcbench.studies.paper import (NETWORK_FIGURES, PAPER_PEAK, layer_type_table, network_table, peak_table,
+                                    run_network_points)
+from imcbench.studies.paper_findings import findings
+from imcbench.studies.paper_settings import StudySettings
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -94,6 +99,29 @@ def test_output_folder(small_study):
     assert "attention_weight_writing" in {f["key"] for f in data}
 
 
+def test_result_dict_and_frame_hold_what_the_files_hold(small_study):
+    out = small_study.out_dir
+    data = small_study.to_dict()
+    json.dumps(data)  # JSON-safe
+    written = json.loads((out / "findings.json").read_text())
+    assert len(data["findings"]) == len(written) == len(small_study.findings)
+    assert ([(f["key"], f["mapping_space"], f["status"]) for f in data["findings"]]
+            == [(f["key"], f["mapping_space"], f["status"]) for f in written])
+    per_network = pd.read_csv(out / "per_network.csv")
+    frame = small_study.to_frame()  # the network table, named as in the results vocabulary
+    assert len(frame) == len(per_network) == len(data["networks"])
+    assert set(frame.columns) == set(per_network.columns)
+    assert set(NETWORK_FIGURES) <= set(frame.columns) and set(NETWORK_FIGURES) <= set(vocab.FIGURES)
+    key = ["mapping_space", "network", "kind", "rows"]
+    ours, theirs = frame.sort_values(key), per_network.sort_values(key)
+    assert (ours[key].to_numpy() == theirs[key].to_numpy()).all()
+    for column in ("energy_pj", "tops_per_w", "tops_per_mm2"):
+        assert ours[column].to_numpy() == pytest.approx(theirs[column].to_numpy(), rel=1e-12, nan_ok=True)
+    assert data["settings"]["sizes"] == [32, 256] and data["out_dir"] == str(out)
+    assert data["skipped"] == small_study.skipped  # every network point evaluated: only sections left out, if any
+    assert "network points" not in data["skipped"]
+
+
 def test_existing_study_is_not_overwritten(small_study):
     with pytest.raises(ImcbenchError, match="--force"):
         run_study(StudySettings(networks=("resnet8",), extended_networks=(), sizes=(32,)), small_study.out_dir)
@@ -132,3 +160,24 @@ def test_network_points_live_in_a_resumable_database(small_study):
         assert by_key[(row.network, row.kind, row.rows)] == row.energy_pj
     bert = [r for r in again if r["network"] == "bert_tiny"]
     assert all(0 < r["attention_weight_write_pj"] < r["attention_energy_pj"] < r["energy_pj"] for r in bert)
+
+
+def test_store_reads_totals_with_the_sums_of_one_layer_kind(small_study):
+    import duckdb
+
+    database = small_study.out_dir / "study.duckdb"
+    totals = read_totals(database, ["point_id", "network", "energy_pj"], layer_kind="attention",
+                         layer_sums=["energy_pj"], order_by=["network"])
+    con = duckdb.connect(str(database), read_only=True)
+    layers = con.execute("SELECT point_id, layer_kind, energy_pj FROM layers").df()
+    con.close()
+    attention = layers[layers.layer_kind == "attention"].groupby("point_id").energy_pj.sum()
+    assert len(totals) == 3 * 2 * 2 and list(totals.network) == sorted(totals.network)
+    for row in totals.itertuples():
+        assert row.attention_energy_pj == pytest.approx(attention.get(row.point_id, 0.0), rel=1e-12)
+    bert = totals.network == "bert_tiny"
+    assert (totals.attention_energy_pj[bert] > 0).all() and (totals.attention_energy_pj[~bert] == 0).all()
+    with pytest.raises(ImcbenchError, match="no column 'energy_pJ'"):
+        read_totals(database, ["network", "energy_pJ"])
+    with pytest.raises(ImcbenchError, match="layers table has no column 'weights'"):
+        read_totals(database, ["network"], layer_kind="attention", layer_sums=["weights"])

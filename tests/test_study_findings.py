@@ -9,10 +9,11 @@ import duckdb
 import pytest
 
 from imcbench.errors import ImcbenchError
-from imcbench.report.study_report import run_network_points
-from imcbench.study import (PAPER_CLAIMS, TIE_RELATIVE, Finding, StudySettings, claim_status, describe_best,
-                            finding_differences, findings_by_space, layer_type_table, network_conclusions,
-                            network_table, outcome, peak_table)
+from imcbench.studies.mapping_spaces import finding_differences, network_conclusions
+from imcbench.studies.paper import layer_type_table, network_table, peak_table, run_network_points
+from imcbench.studies.paper_findings import (PAPER_CLAIMS, TIE_RELATIVE, Finding, claim_status, describe_best,
+                                             findings_by_space, outcome)
+from imcbench.studies.paper_settings import StudySettings
 
 
 def test_outcome_calls_close_figures_a_tie():

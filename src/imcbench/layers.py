@@ -11,8 +11,8 @@ From the bottom up:
 * the ranges of the design quantities (design_limits: rows, bits, node, supply, ...), checked by every
   layer above;
 * constants and helpers: technology nodes and memory cells, workload limits, the YAML field types of the
-  design limits, YAML and safe file I/O, the figure
-  description (data only; its renderers import plotly/matplotlib on use), the study's default settings;
+  design limits, YAML and safe file I/O, the figure description (data only; its renderers import
+  plotly/matplotlib on use), the results vocabulary;
 * physics: pure equations of devices shared by every model (converters, interconnect wires and
   links, the ADC survey fit);
 * macro: one IMC macro (cells, components, peak figures);
@@ -21,8 +21,9 @@ From the bottom up:
 * evaluation, then llm_eval built on it: the engine that costs a network on a system;
 * features (accuracy, scaling, validation, hetero): models that use the engine and the macro;
 * dse: sweeps over design points (its constraints may use features, e.g. accuracy's SQNR);
-* studies (study, llm_study): the paper's experiments, built from sweeps and features;
-* report: figures and HTML of anything below;
+* studies: the paper's AIMC-vs-DIMC study and the LLM study, built from sweeps and features, each computed
+  into a result (tables, findings, what was left out) with no figure or HTML code;
+* report: figures, HTML and output folders of anything below (a study's report renders its result);
 * cli: parses, calls, prints.
 
 The package root (``imcbench/__init__.py``, a lazy facade of the entry points) and ``__main__`` stand
@@ -39,7 +40,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("imcbench.errors", "imcbench.layers"),
     ("imcbench.design_limits",),
     ("imcbench.limits", "imcbench.design_fields", "imcbench.yamlio", "imcbench.safeio", "imcbench.tech",
-     "imcbench.celltech", "imcbench.figspec", "imcbench.study_defaults", "imcbench.results"),
+     "imcbench.celltech", "imcbench.figspec", "imcbench.results"),
     ("imcbench.converters", "imcbench.interconnect", "imcbench.adc_survey"),
     ("imcbench.macro",),
     ("imcbench.workload", "imcbench.hardware"),
@@ -48,7 +49,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("imcbench.llm_eval",),
     ("imcbench.accuracy", "imcbench.scaling", "imcbench.validation", "imcbench.hetero"),
     ("imcbench.dse",),
-    ("imcbench.study", "imcbench.llm_study"),
+    ("imcbench.studies",),
     ("imcbench.report",),
     ("imcbench.cli",),
 )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import os
 from typing import TYPE_CHECKING
 
@@ -81,22 +82,50 @@ def tops_per_mm2(throughput_tops, area_mm2):
     return throughput_tops / area_mm2
 
 
-def _plain(value):
-    """``value`` in JSON-safe Python types: numpy scalars and arrays to numbers and lists, results to dicts,
-    non-finite floats kept (json writes them as the CLI always did)."""
+NON_FINITE_POLICIES = ("keep", "string", "none")  # what plain() makes of inf, -inf and NaN
+
+
+def plain(value, non_finite: str = "keep"):
+    """``value`` as plain Python data for JSON or YAML: results to their ``to_dict()``, other dataclasses to
+    dicts, dict keys to strings, tuples and numpy arrays to lists, numpy numbers to Python ones, paths to
+    strings.
+
+    ``non_finite`` says what becomes of inf, -inf and NaN: ``"keep"`` leaves them floats (``json.dumps``
+    writes Infinity and NaN, as the CLI's JSON always did), ``"string"`` writes ``"inf"`` and ``"-inf"``
+    (NaN: None), ``"none"`` writes None for all three (strict JSON, YAML without .inf)."""
+    if non_finite not in NON_FINITE_POLICIES:
+        raise ValueError(f"non_finite={non_finite!r}: use one of {', '.join(NON_FINITE_POLICIES)}")
+    return _plain(value, non_finite)
+
+
+def _plain(value, non_finite: str):
+    if isinstance(value, (str, bool)) or value is None:
+        return value
     if hasattr(value, "to_dict") and not isinstance(value, type):
-        return value.to_dict()
+        return _plain(value.to_dict(), non_finite)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {f.name: _plain(getattr(value, f.name), non_finite) for f in dataclasses.fields(value)}
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v, non_finite) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if hasattr(value, "tolist"):  # numpy scalar or array
-        return value.tolist()
+        return [_plain(v, non_finite) for v in value]
+    if isinstance(value, numbers.Integral):  # int, numpy integers
+        return int(value)
+    if isinstance(value, numbers.Real):  # float, numpy floats
+        return _number(float(value), non_finite)
+    if hasattr(value, "tolist"):  # numpy array or bool
+        return _plain(value.tolist(), non_finite)
     if isinstance(value, os.PathLike):
         return str(value)
     return value
+
+
+def _number(value: float, non_finite: str):
+    if math.isfinite(value) or non_finite == "keep":
+        return value
+    if non_finite == "string" and not math.isnan(value):
+        return "inf" if value > 0 else "-inf"
+    return None
 
 
 class ResultMixin:
@@ -109,7 +138,7 @@ class ResultMixin:
     """
 
     def to_dict(self) -> dict:
-        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
     def to_frame(self) -> "pd.DataFrame":
         import pandas as pd

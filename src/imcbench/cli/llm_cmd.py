@@ -35,7 +35,7 @@ def llm_command(
     """Energy per token, tokens/s, area, weights regime, KV-cache share and cell lifetime of one LLM step."""
     from imcbench.hardware import load_system
     from imcbench.llm_eval import LLMPolicy, evaluate_llm, with_cell
-    from imcbench.llm_study import plain
+    from imcbench.results import plain
     from imcbench.workload.llm import load_llm_workload
 
     work = load_llm_workload(workload, batch)
@@ -52,7 +52,7 @@ def llm_command(
     result = evaluate_llm(work, system, policy, objective)
     elapsed = time.perf_counter() - start
     if as_json:
-        print_json(plain(result.to_dict() | {"eval_s": elapsed}))
+        print_json(plain(result.to_dict() | {"eval_s": elapsed}, non_finite="string"))
         return
     table = Table(title=f"{work.describe()} on {result.result.system} ({result.kind}, {result.cell} cells)",
                   show_header=False)

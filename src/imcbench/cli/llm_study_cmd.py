@@ -1,4 +1,4 @@
-"""``imcbench study --llm``: the LLM study (:mod:`imcbench.llm_study`), its findings as a table or JSON."""
+"""``imcbench study --llm``: the LLM study (:mod:`imcbench.studies.llm`), its findings as a table or JSON."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ def run_llm_study_command(out: Path, *, force: bool, as_json: bool, objective: s
     """Run the LLM study into ``out`` and print the findings. ``sizes``: one macro size (rows) instead of
     256; ``unsupported``: study options given that the LLM study does not take (an error, not ignored)."""
     from imcbench.errors import ImcbenchError
-    from imcbench.llm_study import LLMStudySettings, plain
+    from imcbench.results import plain
+    from imcbench.studies.llm import LLMStudySettings
     from imcbench.report.llm_report import run_llm_study
 
     if unsupported:
@@ -30,7 +31,7 @@ def run_llm_study_command(out: Path, *, force: bool, as_json: bool, objective: s
     if as_json:
         print_json(plain({"out": str(result.out_dir), "wall_s": result.wall_s,
                           "findings": [f.to_dict() for f in result.findings],
-                          "skipped_designs": result.skipped}))
+                          "skipped_designs": result.skipped}, non_finite="string"))
         return
     table = Table(title="LLM findings (our numbers)", show_lines=True)
     table.add_column("verdict", width=22)

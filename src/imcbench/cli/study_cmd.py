@@ -11,7 +11,7 @@ from rich.table import Table
 from imcbench.cli.app import app, console, err_console, print_json
 from imcbench.cli.macro_cmd import _parse_sizes
 from imcbench.errors import ImcbenchError
-from imcbench.study_defaults import BEYOND_PAPER, DEFAULT_MAPPING_SPACES, MLPERF_TINY, PAPER_SIZES
+from imcbench.studies.defaults import BEYOND_PAPER, DEFAULT_MAPPING_SPACES, MLPERF_TINY, PAPER_SIZES
 
 DEFAULT_OUT = Path("imcbench_out") / "study"
 
@@ -40,7 +40,7 @@ def study_command(
     force: bool = typer.Option(False, "--force", help="overwrite a study already in --out"),
     as_json: bool = typer.Option(False, "--json", help="print the findings as JSON"),
     llm: bool = typer.Option(False, "--llm", help="run the LLM study instead (prefill and decode of the built-in "
-                                                  "LLMs; AIMC vs DIMC, SRAM vs RRAM/PCM); see imcbench.llm_study"),
+                                                  "LLMs; AIMC vs DIMC, SRAM vs RRAM/PCM); see imcbench.studies.llm"),
 ) -> None:
     """Run the AIMC-vs-DIMC study (peak, layer types, networks) and write report.html with its figures."""
     if llm:
@@ -55,7 +55,7 @@ def study_command(
                                      sizes=tuple(_parse_sizes(sizes)) if sizes != ",".join(map(str, PAPER_SIZES))
                                      else None, unsupported=[k for k, changed in others.items() if changed])
     from imcbench.report.study_report import run_study
-    from imcbench.study import StudySettings
+    from imcbench.studies.paper_settings import StudySettings
 
     if objective not in ("energy", "latency", "edp"):
         raise ImcbenchError(f"--objective {objective!r}: use energy, latency or edp")
@@ -109,7 +109,7 @@ def _print_findings(result) -> None:
                   f"{aimc.tops_per_w.min():.1f} -> {aimc.tops_per_w.max():.1f}; DIMC {dimc.tops_per_w.min():.2f} -> "
                   f"{dimc.tops_per_w.max():.2f} (paper: 4.0 -> 49.8 and 7.19 -> 7.59)")
     for name, reason in result.skipped.items():
-        console.print(f"[yellow]section {name} left out:[/] {reason}")
+        console.print(f"[yellow]left out:[/] {name}: {reason}")
     console.print(f"[bold]Study done in {result.wall_s:.1f} s[/] (the paper's authors needed tens of ZigZag runs "
                   f"of minutes each). Report: {result.out_dir / 'report.html'}")
 

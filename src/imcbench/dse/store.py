@@ -22,6 +22,7 @@ import contextlib
 import os
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Sequence
 
 import duckdb
 import pandas as pd
@@ -282,6 +283,46 @@ def _create_table(name: str, columns: dict[str, str], primary_key: tuple[str, ..
 
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+GROUP_COLUMNS = dict(zip(ENERGY_GROUPS, LAYER_GROUP_COLUMNS))  # energy group -> its column in results and layers
+
+
+def read_totals(path: str | Path, columns: Sequence[str], *, layer_kind: str | None = None,
+                layer_sums: Sequence[str] = (), order_by: Sequence[str] = ()) -> pd.DataFrame:
+    """The ``results`` rows of a sweep database (one per design point and network): their ``columns``,
+    then for each of ``layer_sums`` its sum over the point's layers of kind ``layer_kind`` (e.g. the
+    attention layers' energy), named ``<layer_kind>_<column>`` and 0 for a point without such layers;
+    sorted by ``order_by``. Every name must be a column of its table, else an ImcbenchError names it."""
+    con, _ = open_results(path)
+    try:
+        _require_columns(con, path, "results", [*columns, *order_by])
+        _require_columns(con, path, "layers", layer_sums)
+        select = [f"r.{_quote(c)}" for c in columns]
+        join, params = "", []
+        if layer_sums:
+            select += [f"coalesce(a.{_quote(c)}, 0) AS {_quote(f'{layer_kind}_{c}')}" for c in layer_sums]
+            sums = ", ".join(f"sum({_quote(c)}) AS {_quote(c)}" for c in layer_sums)
+            join = (f" LEFT JOIN (SELECT point_id, {sums} FROM layers WHERE layer_kind = ? GROUP BY point_id) a "
+                    "USING (point_id)")
+            params = [layer_kind]
+        order = (" ORDER BY " + ", ".join(f"r.{_quote(c)}" for c in order_by)) if order_by else ""
+        return con.execute(f"SELECT {', '.join(select)} FROM results r{join}{order}", params).df()
+    finally:
+        con.close()
+
+
+def _require_columns(con: duckdb.DuckDBPyConnection, path: str | Path, table: str, names: Sequence[str]) -> None:
+    present = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                                         "ORDER BY ordinal_position", [table]).fetchall()]
+    missing = [n for n in names if n not in present]
+    if missing:
+        raise ImcbenchError(f"{path}: the {table} table has no column {', '.join(map(repr, missing))} (it has "
+                            f"{', '.join(present)}): read it with the imcbench that wrote it, or run the sweep again")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def export(con: duckdb.DuckDBPyConnection, sql: str, out: str | Path) -> int:

@@ -25,6 +25,7 @@ from typing import Callable, Literal, Sequence
 
 import numpy as np
 
+from imcbench import results as vocab
 from imcbench.errors import ImcbenchError
 from imcbench.hetero.cluster import HeteroSystem
 from imcbench.hetero.costing import Choice, CostModel
@@ -42,7 +43,7 @@ Allowed = Callable[[Layer], Sequence[str]]  # the engines a layer may use
 
 
 @dataclass(frozen=True)
-class SearchOutcome:
+class SearchOutcome(vocab.ResultMixin):
     """The best allocation found, how it was found and how many allocations were costed."""
 
     allocation: dict[str, Choice]

@@ -8,6 +8,7 @@ from typing import Literal, Sequence
 
 import numpy as np
 
+from imcbench import results as vocab
 from imcbench.errors import ImcbenchError
 from imcbench.hardware.system import System
 from imcbench.mapping.cost import CostArrays, Pricing, price
@@ -72,8 +73,9 @@ class Mapping:
 
 
 @dataclass(frozen=True)
-class LayerMapping:
-    """The chosen mapping of one layer and its cost."""
+class LayerMapping(vocab.ResultMixin):
+    """The chosen mapping of one layer and its cost (``to_dict`` names ``cycles`` ``latency_cycles``, as the
+    results vocabulary does)."""
 
     layer: Layer
     mapping: Mapping
@@ -84,6 +86,11 @@ class LayerMapping:
     spatial_utilization: float
     macros_used: int
     candidates_evaluated: int
+
+    def to_dict(self) -> dict:
+        data = super().to_dict()
+        data["latency_cycles"] = data.pop("cycles")
+        return data
 
 
 def search_space(layer: Layer, system: System) -> Candidates:

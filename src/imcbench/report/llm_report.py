@@ -1,6 +1,6 @@
 """The LLM study's report: figures (interactive in the HTML, PNG and SVG beside it) and tables.
 
-Figures are built from the study's tables (:mod:`imcbench.llm_study`) as :class:`FigureSpec`, so the
+Figures are built from the study's tables (:mod:`imcbench.studies.llm`) as :class:`FigureSpec`, so the
 browser and the static files show the same numbers. :func:`run_llm_study` runs the study and writes its
 tables, findings, figures and HTML.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -17,9 +17,11 @@ import pandas as pd
 
 from imcbench.errors import ImcbenchError
 from imcbench.figspec import FigureSpec, Series, save_static
-from imcbench.llm_study import (LLM_GROUPS, RESULT_FILES, LLMStudyResult, LLMStudySettings, break_even_table,
-                                llm_findings, llm_table, plain, study_systems)
 from imcbench.report.html import Section, escape, write
+from imcbench.results import plain
+from imcbench.studies.llm import LLM_GROUPS, LLMStudyResult, LLMStudySettings, llm_study
+
+RESULT_FILES = ("llm_results.csv", "llm_break_even.csv", "llm_findings.json", "llm_report.html")
 
 CELL_COLORS = {"sram6t": "#1f77b4", "sram8t": "#17becf", "rram": "#d62728", "pcm": "#ff7f0e", "fefet": "#9467bd",
                "mram": "#8c564b", "gain_cell_edram": "#2ca02c"}
@@ -122,20 +124,15 @@ def run_llm_study(settings: LLMStudySettings, out: Path, *, force: bool = False,
     if existing and not force:
         raise ImcbenchError(f"{out} already holds an LLM study ({existing[0]}); use --force to overwrite it "
                             "or --out for another folder")
-    start = time.perf_counter()
-    table = llm_table(settings, progress)
-    progress("LLM study: batch sweep for the break-even batch")
-    sweep = break_even_table(settings)
-    found = llm_findings(table, sweep)
-    skipped = study_systems(settings)[1]
-    wall = time.perf_counter() - start
+    result = llm_study(settings, progress)
     out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "llm_results.csv", index=False)
-    sweep.to_csv(out / "llm_break_even.csv", index=False)
+    result.table.to_csv(out / "llm_results.csv", index=False)
+    result.sweep.to_csv(out / "llm_break_even.csv", index=False)
     (out / "llm_findings.json").write_text(json.dumps(
-        plain({"settings": settings.to_dict(), "wall_s": wall, "findings": [f.to_dict() for f in found],
-               "skipped_designs": skipped}),
+        plain({"settings": settings.to_dict(), "wall_s": result.wall_s,
+               "findings": [f.to_dict() for f in result.findings], "skipped_designs": result.skipped},
+              non_finite="string"),
         indent=2))
     progress("LLM study: figures")
-    figures = write_llm_report(out, settings, table, sweep, found, wall, skipped)
-    return LLMStudyResult(out, table, sweep, found, wall, figures, skipped)
+    write_llm_report(out, settings, result.table, result.sweep, result.findings, result.wall_s, result.skipped)
+    return replace(result, out_dir=out)

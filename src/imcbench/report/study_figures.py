@@ -7,7 +7,8 @@ import pandas as pd
 
 from imcbench.figspec import PALETTE, FigureSpec, Series
 from imcbench.dse.pareto import pareto_front
-from imcbench.study import ENERGY_GROUPS, KINDS
+from imcbench.evaluation import ENERGY_GROUPS
+from imcbench.studies.paper_settings import KINDS
 
 GROUP_COLORS = {"macro": "#2ca02c", "weights": "#d62728", "inputs": "#1f77b4", "outputs": "#ff7f0e",
                 "interconnect": "#9467bd", "leakage": "#8c564b"}

@@ -1,4 +1,5 @@
-"""Run the AIMC-vs-DIMC study and write its output folder: CSV tables, findings, figures, report.html.
+"""Run the AIMC-vs-DIMC study (:func:`imcbench.studies.paper.paper_study`) and write its output folder:
+CSV tables, findings, figures, report.html.
 
 Output folder layout::
 
@@ -18,134 +19,53 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
-from imcbench import study
-from imcbench.dse.runner import Progress
 from imcbench.errors import ImcbenchError
+from imcbench.figspec import FigureSpec, save_static
 from imcbench.hardware import paper_setup
 from imcbench.hardware.presets import OUTPUT_REG_BITS
+from imcbench.results import plain
 from imcbench.report import html
-from imcbench.figspec import FigureSpec, save_static
 from imcbench.report.study_figures import (chips_figure, layer_type_figures, mapping_space_figure, network_figures,
                                            peak_figures)
+from imcbench.studies.paper import PAPER_PEAK, StudyResult, paper_study
+from imcbench.studies.paper_findings import FAILS, PAPER_CLAIMS, TIE_RELATIVE, Finding
+from imcbench.studies.paper_settings import StudySettings
 
 OPTIONAL_SECTIONS = ("chips", "scaling", "validation", "accuracy", "hetero")
 REQUIRED_OUTPUTS = ("report.html", "peak.csv", "per_layer_type.csv", "per_network.csv", "findings.json")
 
 
-@dataclass
-class StudyResult:
-    out_dir: Path
-    wall_s: float
-    findings: list[study.Finding]  # every mapping space's findings (Finding.mapping_space says which)
-    peak: pd.DataFrame
-    layers: pd.DataFrame
-    networks: pd.DataFrame
-    figures: list[FigureSpec] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)
-    finding_differences: pd.DataFrame = field(default_factory=pd.DataFrame)  # status per mapping space
-    network_conclusions: pd.DataFrame = field(default_factory=pd.DataFrame)  # per network, per mapping space
-
-
-def run_study(settings: study.StudySettings, out_dir: Path | str, *, extended: bool = True, force: bool = False,
+def run_study(settings: StudySettings, out_dir: Path | str, *, extended: bool = True, force: bool = False,
               sections: tuple[str, ...] = OPTIONAL_SECTIONS, jobs: int = 2, digits: bool = False,
               progress: Callable[[str], None] = lambda message: None) -> StudyResult:
-    """Run every experiment and write the output folder (see the module docstring). ``progress`` receives
-    one line per stage and per figure group, prefixed with the elapsed time."""
+    """Run the study and write the output folder (see the module docstring); the result is the study's,
+    with the folder, the whole run's wall time and the sections left out. ``progress`` receives one line
+    per stage and per figure group, prefixed with the elapsed time."""
     start = time.perf_counter()
 
     def stage(message: str) -> None:
         progress(f"[{time.perf_counter() - start:5.1f} s] {message}")
 
     out = _prepare(Path(out_dir), force)
-    stage("peak figures of the macros")
-    peak = study.peak_table(settings)
-    stage(f"representative layers in {len(settings.mapping_spaces)} mapping space(s)")
-    layers = study.layer_type_table(settings)
-    networks_run = list(settings.networks) + (list(settings.extended_networks) if extended else [])
-    stage(f"networks: {len(networks_run)} networks x {2 * len(settings.sizes)} macros x "
-          f"{len(settings.mapping_spaces)} mapping space(s)")
-    networks = study.network_table(run_network_points(settings, extended, out / "study.duckdb", force=force,
-                                                      workers=jobs, stage=stage), settings)
-    stage(f"findings and conclusions in {len(settings.mapping_spaces)} mapping space(s)")
-    by_space = study.findings_by_space(peak, layers, networks, settings)
-    found = [f for fs in by_space.values() for f in fs]
-    differences = study.finding_differences(by_space)
-    conclusions = study.network_conclusions(networks, settings.mapping_spaces)
-    _write_tables(out, peak, layers, networks, found, differences, conclusions)
+    result = paper_study(settings, out / "study.duckdb", extended=extended, force=force, workers=jobs, stage=stage)
+    _write_tables(out, result)
     stage("figures (the sections' data first: limits, validation, accuracy, clusters)")
-    report_sections, skipped = _draw_sections(settings, peak, layers, networks, by_space, differences,
-                                              conclusions, sections, digits, out / "figures", jobs, stage)
+    report_sections, left_out = _draw_sections(result, sections, digits, out / "figures", jobs, stage)
     figures = [f for s in report_sections for f in s.figures]
     wall = time.perf_counter() - start
+    skipped = result.skipped | left_out
     intro = _intro(settings, wall, skipped)
     stage(f"report.html ({len(figures)} interactive figures)")
     html.write(out / "report.html", "Analog or digital in-memory computing? The study, by imcbench",
                report_sections, intro)
     stage("done")
-    return StudyResult(out, wall, found, peak, layers, networks, figures, skipped, differences, conclusions)
-
-
-def run_network_points(settings: study.StudySettings, extended: bool, database: Path, *, force: bool = False,
-                       workers: int | None = None, stage: Callable[[str], None] | None = None) -> list[dict]:
-    """Evaluate every (network, kind, size) point through the sweep engine into ``database`` (DuckDB):
-    an interrupted study resumes where it stopped. Returns one dict per point with the totals, the
-    energy groups and the attention layers' energy and weight writing. ``stage`` receives a progress line
-    at most every :data:`NETWORK_PROGRESS_INTERVAL_S`."""
-    from imcbench.dse.runner import RunOptions, run_sweep
-    from imcbench.dse.spec import resolve_spec
-    from imcbench.dse.store import open_results
-
-    loaded = resolve_spec(study.sweep_spec(settings, extended), source="imcbench study")
-    run_sweep(loaded, database, RunOptions(workers=workers, force=force),
-              _NetworkProgress(stage) if stage is not None else None)
-    con, _ = open_results(database)
-    try:
-        options = ", ".join(f"r.options_{o}" for o in study.FULL_OPTIONS)
-        frame = con.execute(NETWORK_QUERY.format(options=options)).df()
-    finally:
-        con.close()
-    frame["cols"] = frame["rows"]
-    option_columns = [f"options_{o}" for o in study.FULL_OPTIONS]
-    frame["mapping_space"] = [study.mapping_space_of(dict(zip(study.FULL_OPTIONS, values)))
-                              for values in frame[option_columns].itertuples(index=False)]
-    frame = frame.drop(columns=option_columns)
-    frame = frame.rename(columns={f"energy_{g}_pj": f"energy_pj.{g}" for g in study.ENERGY_GROUPS})
-    return frame.to_dict("records")
-
-
-NETWORK_PROGRESS_INTERVAL_S = 5.0  # s, between two progress lines of the network experiment
-
-
-class _NetworkProgress(Progress):
-    """Stage lines while the network points run: evaluations done of the total, now and then."""
-
-    def __init__(self, stage: Callable[[str], None]):
-        super().__init__()
-        self.stage, self.last = stage, time.perf_counter()
-
-    def show(self, output) -> None:
-        now = time.perf_counter()
-        if output is not None and (now - self.last >= NETWORK_PROGRESS_INTERVAL_S or self.done == self.total):
-            self.last = now
-            self.stage(f"networks: {self.done} of {self.total} evaluations")
-
-
-NETWORK_QUERY = """
-SELECT r.network, r.kind, r.rows, {options}, r.macs, r.energy_pj, r.latency_ns, r.area_mm2, r.tops, r.tops_per_w,
-       r.tops_per_mm2, r.energy_macro_pj, r.energy_weights_pj, r.energy_inputs_pj, r.energy_outputs_pj,
-       r.energy_interconnect_pj, r.energy_leakage_pj,
-       coalesce(a.energy, 0) AS attention_energy_pj, coalesce(a.weights, 0) AS attention_weight_write_pj
-FROM results r
-LEFT JOIN (SELECT point_id, sum(energy_pj) AS energy, sum(energy_weights_pj) AS weights
-           FROM layers WHERE layer_kind = 'attention' GROUP BY point_id) a USING (point_id)
-ORDER BY r.network, r.rows, r.kind
-"""
+    return replace(result, skipped=skipped, wall_s=wall, out_dir=out)
 
 
 def _prepare(out: Path, force: bool) -> Path:
@@ -160,17 +80,18 @@ def _prepare(out: Path, force: bool) -> Path:
     return out
 
 
-def _write_tables(out: Path, peak, layers, networks, found, differences, conclusions) -> None:
+def _write_tables(out: Path, result: StudyResult) -> None:
     first = {"peak": ["kind", "rows", "cols", "tops_per_w", "tops_per_mm2"],
              "per_layer_type": ["mapping_space", "layer_type", "kind", "rows", "cols", "tops_per_w", "tops_per_mm2"],
              "per_network": ["mapping_space", "network", "kind", "rows", "cols", "tops_per_w", "tops_per_mm2"]}
-    for name, frame in (("peak", peak), ("per_layer_type", layers), ("per_network", networks)):
+    for name, frame in (("peak", result.peak), ("per_layer_type", result.layers), ("per_network", result.networks)):
         ordered = frame[first[name] + [c for c in frame.columns if c not in first[name]]]
         _atomic_csv(ordered, out / f"{name}.csv")
         _atomic_csv(ordered, out / "tables" / f"{name}.csv")
-    for name, frame in (("findings_by_mapping_space", differences), ("networks_by_mapping_space", conclusions)):
+    for name, frame in (("findings_by_mapping_space", result.finding_differences),
+                        ("networks_by_mapping_space", result.network_conclusions)):
         _atomic_csv(frame, out / "tables" / f"{name}.csv")
-    text = json.dumps([f.to_dict() for f in found], indent=2, default=_json_default)
+    text = json.dumps(plain([f.to_dict() for f in result.findings]), indent=2, default=str)
     tmp = out / "findings.json.tmp"
     tmp.write_text(text)
     tmp.replace(out / "findings.json")
@@ -182,17 +103,13 @@ def _atomic_csv(frame: pd.DataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
-def _json_default(value):
-    import numpy as np
-
-    if isinstance(value, (np.generic,)):
-        return value.item()
-    return str(value)
-
-
-def _draw_sections(settings, peak, layers, networks, by_space, differences, conclusions, wanted, digits,
-                   folder: Path, jobs: int, stage) -> tuple[list[html.Section], dict[str, str]]:
-    """Build each report section and draw its static figures, one stage line per section (figure group)."""
+def _draw_sections(result: StudyResult, wanted, digits, folder: Path, jobs: int,
+                   stage) -> tuple[list[html.Section], dict[str, str]]:
+    """Build each report section and draw its static figures, one stage line per section (figure group);
+    also the optional sections left out (their data or feature missing) with the reason."""
+    settings, peak, layers, networks = result.settings, result.peak, result.layers, result.networks
+    differences, conclusions = result.finding_differences, result.network_conclusions
+    by_space = {space: [f for f in result.findings if f.mapping_space == space] for space in settings.mapping_spaces}
     builders = [lambda: _findings_section(by_space), lambda: _peak_section(peak),
                 lambda: _layer_section(layers, settings), lambda: _network_section(networks, settings),
                 lambda: _mapping_space_section(networks, differences, conclusions, settings)]
@@ -240,7 +157,7 @@ MAPPING_SPACE_LABELS = {"full": "imcbench's full mapping space",
                         "zigzag_mapping": "ZigZag's mapping space with imcbench's costs"}
 
 
-def _intro(settings: study.StudySettings, wall: float, skipped: dict[str, str]) -> str:
+def _intro(settings: StudySettings, wall: float, skipped: dict[str, str]) -> str:
     rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(str(v))}</td></tr>"
                    for k, v in settings.to_dict().items())
     notes = "".join(f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in skipped.items())
@@ -251,10 +168,10 @@ def _intro(settings: study.StudySettings, wall: float, skipped: dict[str, str]) 
             f"weights from DRAM at {paper_setup.DRAM_ENERGY_PJ_PER_BIT} pJ/bit; "
             f"AIMC with {settings.aimc_bits_per_cycle} input bits per cycle and the paper's ADC rule, DIMC "
             f"bit-serial.</p><table class='settings'>{rows}</table>"
-            + (f"<p class='note'>Sections left out:</p><ul>{notes}</ul>" if notes else ""))
+            + (f"<p class='note'>Left out:</p><ul>{notes}</ul>" if notes else ""))
 
 
-def _findings_section(by_space: dict[str, list[study.Finding]]) -> html.Section:
+def _findings_section(by_space: dict[str, list[Finding]]) -> html.Section:
     """Each finding once: the paper's claim, the test, and the status and agreement in every mapping space."""
     items = []
     first = next(iter(by_space.values()))
@@ -264,23 +181,23 @@ def _findings_section(by_space: dict[str, list[study.Finding]]) -> html.Section:
             f = next((g for g in found if g.key == finding.key), None)
             if f is None:
                 continue
-            css = "holds" if f.holds else "fails" if f.status == study.FAILS else "other"
+            css = "holds" if f.holds else "fails" if f.status == FAILS else "other"
             verdicts.append(f"{html.escape(MAPPING_SPACE_LABELS.get(space, space))}: <span class='{css}'>"
                             f"{html.escape(f.status)}</span> ({html.escape(f.agreement)})")
-        claim = study.PAPER_CLAIMS.get(finding.key)
+        claim = PAPER_CLAIMS.get(finding.key)
         paper = (f" <i>Paper:</i> {html.escape(claim.text)} ({html.escape(claim.source)}). <i>Test:</i> "
                  f"{html.escape(claim.test)}." if claim else " <i>Beyond the paper.</i>")
         items.append(f"<div class='finding'><b>{html.escape(finding.statement)}</b>.{paper}<br>"
                      + "; ".join(verdicts) + "</div>")
     first_space = MAPPING_SPACE_LABELS.get(first[0].mapping_space, first[0].mapping_space) if first else ""
     return html.Section("Findings", [f"Every status is computed from this run's numbers; two figures within "
-                                     f"{study.TIE_RELATIVE:.0%} of each other are a tie, not a win. Numbers in "
+                                     f"{TIE_RELATIVE:.0%} of each other are a tie, not a win. Numbers in "
                                      f"the statements: {html.escape(first_space)}."] + items)
 
 
 def _peak_section(peak: pd.DataFrame) -> html.Section:
     compare = peak[["kind", "rows", "tops_per_w", "tops_per_mm2", "system_tops_per_w"]].copy()
-    paper = [study.PAPER_PEAK.get((k, r), (float("nan"),) * 3) for k, r in zip(compare.kind, compare.rows)]
+    paper = [PAPER_PEAK.get((k, r), (float("nan"),) * 3) for k, r in zip(compare.kind, compare.rows)]
     for i, column in enumerate(("paper_tops_per_w", "paper_tops_per_mm2", "paper_system_tops_per_w")):
         compare[column] = [p[i] for p in paper]
     return html.Section(
@@ -292,7 +209,7 @@ def _peak_section(peak: pd.DataFrame) -> html.Section:
         peak_figures(peak), [("Peak figures next to the paper's (Fig. 7/8)", compare)])
 
 
-def _layer_section(layers: pd.DataFrame, settings: study.StudySettings) -> html.Section:
+def _layer_section(layers: pd.DataFrame, settings: StudySettings) -> html.Section:
     table = layers[["mapping_space", "layer_type", "kind", "rows", "tops_per_w", "macro_tops_per_w", "tops_per_mm2",
                     "spatial_utilization", "mapping"]]
     first = settings.mapping_spaces[0]
@@ -308,7 +225,7 @@ def _layer_section(layers: pd.DataFrame, settings: study.StudySettings) -> html.
         layer_type_figures(layers[layers.mapping_space == first]), [("Representative layers on every macro", table)])
 
 
-def _network_section(networks: pd.DataFrame, settings: study.StudySettings) -> html.Section:
+def _network_section(networks: pd.DataFrame, settings: StudySettings) -> html.Section:
     first = settings.mapping_spaces[0]
     table = networks[["mapping_space", "network", "kind", "rows", "tops_per_w", "tops_per_mm2", "tops", "energy_pj",
                       "latency_ns"]]
@@ -322,7 +239,7 @@ def _network_section(networks: pd.DataFrame, settings: study.StudySettings) -> h
 
 
 def _mapping_space_section(networks: pd.DataFrame, differences: pd.DataFrame, conclusions: pd.DataFrame,
-                           settings: study.StudySettings) -> html.Section:
+                           settings: StudySettings) -> html.Section:
     from imcbench.hardware.presets import MAPPING_SPACES
 
     spaces = "; ".join(f"<b>{html.escape(MAPPING_SPACE_LABELS.get(name, name))}</b>: "
@@ -337,7 +254,7 @@ def _mapping_space_section(networks: pd.DataFrame, differences: pd.DataFrame, co
          "besides its smaller mapping space it charges DIMC multipliers on the whole array; "
          "<code>--mapping-spaces full,zigzag,zigzag_mapping</code> separates the two. "
          f"{changed} of {len(conclusions)} per-network conclusions differ between the spaces (column "
-         f"'differs'); ties are within {study.TIE_RELATIVE:.0%}."],
+         f"'differs'); ties are within {TIE_RELATIVE:.0%}."],
         figures, [("Status of each finding per mapping space", differences),
                   ("Per-network conclusions per mapping space", conclusions)])
 

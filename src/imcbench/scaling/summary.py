@@ -42,7 +42,7 @@ class ScalingSummary(vocab.ResultMixin):
             from imcbench.scaling.bridge import best_chips
 
             best = best_chips(self.chips, "aimc", BEST_CHIPS_IN_JSON)
-            data["best_chips"] = [{k: _plain(v) for k, v in row.items()}
+            data["best_chips"] = [vocab.plain(row, non_finite="none")
                                   for row in best[list(CHIP_COLUMNS)].to_dict("records")]
         return data
 
@@ -76,11 +76,3 @@ def crossover_rows(bits, array_size: int) -> list[dict]:
             rows.append({"bits": b, "converter_model": model, "n_unbounded": vocab.finite_or_none(n_star),
                          "n_at_array_size": vocab.finite_or_none(n_star) if n_star <= array_size else None})
     return rows
-
-
-def _plain(value):
-    if isinstance(value, (np.floating, float)):
-        return vocab.finite_or_none(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    return value

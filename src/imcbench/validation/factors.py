@@ -19,6 +19,7 @@ import numpy as np
 import yaml
 
 from imcbench.errors import ImcbenchError
+from imcbench.results import plain
 from imcbench.tech import REF_NODE_NM
 from imcbench.validation.stats import NVM_FAMILIES
 from imcbench.yamlio import read_yaml
@@ -128,7 +129,7 @@ class Calibration:
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(_plain(self.to_dict()), sort_keys=False, width=110))
+        path.write_text(yaml.safe_dump(plain(self.to_dict(), non_finite="none"), sort_keys=False, width=110))
         return path
 
 
@@ -229,16 +230,3 @@ def load_calibration(spec: str | Path | None = "default") -> Calibration | None:
     return Calibration(theta=theta, uncertainty=data.get("uncertainty_factor") or {},
                        provenance=data.get("provenance") or {}, cross_validation=data.get("cross_validation") or {},
                        intervals=intervals)
-
-
-def _plain(value):
-    """Numbers and containers as plain Python types for yaml.safe_dump."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (np.generic,)):
-        return value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

@@ -1,4 +1,4 @@
-"""The study's default settings (:class:`imcbench.study.StudySettings`), in a module of their own so that
+"""The study's default settings (:class:`imcbench.studies.paper_settings.StudySettings`), in a module of their own so that
 ``imcbench study --help`` shows them without importing the study (pandas, the mapper)."""
 
 PAPER_SIZES = (32, 64, 128, 256, 512, 1024)  # rows = columns of the paper's square macros (Fig. 7/8)
