@@ -25,9 +25,6 @@ _LAZY = {"Layer": "imcbench.workload", "LayerKind": "imcbench.workload", "Networ
          "run_study": "imcbench.report.study_report", "run_sweep": "imcbench.dse.runner",
          "evaluate_llm": "imcbench.llm_eval"}
 
-# modules of earlier versions whose names now live in a package: imcbench.study.PAPER_CLAIMS keeps working
-_MOVED_MODULES = {"study": "imcbench.studies", "llm_study": "imcbench.studies"}
-
 __all__ = ["ImcbenchError", "Layer", "LayerKind", "Network", "load_workload", "__version__",
            *(name for name in _LAZY if name not in {"Layer", "LayerKind", "Network", "load_workload"})]
 
@@ -40,8 +37,6 @@ def __getattr__(name: str):
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value  # later look-ups skip this function
         return value
-    if name in _MOVED_MODULES:
-        return importlib.import_module(_MOVED_MODULES[name])
     if not name.startswith("_") and importlib.util.find_spec(f"imcbench.{name}") is not None:
         return importlib.import_module(f"imcbench.{name}")
     raise AttributeError(f"module 'imcbench' has no attribute {name!r}")
