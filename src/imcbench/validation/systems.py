@@ -22,12 +22,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from imcbench import results as vocab
 from imcbench.errors import ImcbenchError
 from imcbench.yamlio import read_yaml
+
+if TYPE_CHECKING:
+    from imcbench.macro import model
 
 SYSTEMS_FILE = Path(__file__).resolve().parents[1] / "data" / "published_systems.yaml"
 FORMAT = "imcbench-published-systems/1"
