@@ -57,3 +57,14 @@ def test_pareto_figure_has_one_front_per_network():
                                                     & ((values[:, 0] > a) | (values[:, 1] > b))).any()}
         front = fronts[f"front: {network}"]
         assert set(zip(front.x, front.y)) == expected and len(expected) >= 1
+
+
+def test_static_figures_are_byte_identical_across_runs(tmp_path):
+    """Two saves of one figure give the same PNG and SVG bytes (no date, fixed SVG ids): outputs can be diffed."""
+    from imcbench.figspec import save_static
+
+    spec = FigureSpec("f", "t", "x", "y", [Series("s", [1, 2, 3], [3, 4, 2]), Series("b", [1, 2], [1, 1], kind="scatter")])
+    first = [p.read_bytes() for p in save_static(spec, tmp_path / "a")]
+    second = [p.read_bytes() for p in save_static(spec, tmp_path / "b")]
+    assert first == second
+    assert b"<dc:date>" not in first[1]

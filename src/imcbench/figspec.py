@@ -221,7 +221,9 @@ def save_static(spec: FigureSpec, folder: Path | str) -> list[Path]:
         ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
     paths = [folder / f"{spec.key}.png", folder / f"{spec.key}.svg"]
-    for path in paths:
-        fig.savefig(path)
+    # no date and a fixed id salt: the same figure gives the same SVG bytes on every run (diffable outputs)
+    with plt.rc_context({"svg.hashsalt": spec.key}):
+        fig.savefig(paths[0])
+        fig.savefig(paths[1], metadata={"Date": None})
     plt.close(fig)
     return paths
