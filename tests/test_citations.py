@@ -68,6 +68,16 @@ def test_source_citations_and_data_pass(text):
     assert not bad_citations(text + "\n"), text
 
 
+def test_shipped_data_and_examples_cite_sources_not_internal_headings():
+    root = PACKAGE.parents[1]
+    files = sorted([*(PACKAGE / "data").rglob("*.yaml"), *(root / "examples").rglob("*.yaml")])
+    assert len(files) > 5
+    offenders = [f"{path.relative_to(root)}:{number}: {match.group(0)!r}" for path in files
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 for pattern in (HEADING_CITATION, UNSHIPPED_NOTE) for match in pattern.finditer(line)]
+    assert not offenders, "cite the work and its code, not the internal notes:\n" + "\n".join(offenders)
+
+
 def test_shipped_code_cites_sources_not_internal_headings():
     modules = sorted(PACKAGE.rglob("*.py"))
     assert len(modules) > 50  # the whole package is scanned
