@@ -31,8 +31,8 @@ TOPS/mm2 no higher than with the constants).
 
 from __future__ import annotations
 
+import argparse
 import math
-import sys
 import time
 from dataclasses import replace
 
@@ -449,10 +449,23 @@ def main(path: str | None = None, with_variants: bool = False, figures: str | No
         floor_by_compute_model(chips, data, hyper)
 
 
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line of this script (``--help`` prints the module docstring's first paragraph)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     epilog="Columns and options are described at the top of this file.")
+    parser.add_argument("chips", nargs="?", default=None,
+                        help="chip database CSV (default ../shared/imc_data/chips_train.csv)")
+    parser.add_argument("--variants", action="store_true", help="refit with each extra model term")
+    parser.add_argument("--floor", action="store_true", help="why the issue's targets are out of reach")
+    parser.add_argument("--adc", action="store_true", help="compare the macro model's ADC options")
+    parser.add_argument("--compare", action="store_true", help="the issue 14 side-by-side table and targets")
+    parser.add_argument("--envm-cells", action="store_true", help="the comparison once per eNVM cell model")
+    parser.add_argument("--figures", metavar="DIR", default=None,
+                        help="write the model-vs-reported figures of the nested CV into DIR")
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
-    argv = sys.argv[1:]
-    figures_dir = argv[argv.index("--figures") + 1] if "--figures" in argv else None
-    flags = ("--variants", "--floor", "--adc", "--compare", "--figures", "--envm-cells")
-    args = [a for a in argv if a not in (*flags, figures_dir)]
-    main(args[0] if args else None, with_variants="--variants" in argv, figures=figures_dir, floor="--floor" in argv,
-         adc="--adc" in argv, compare="--compare" in argv, envm_cells="--envm-cells" in argv)
+    args = parse_args()
+    main(args.chips, with_variants=args.variants, figures=args.figures, floor=args.floor, adc=args.adc,
+         compare=args.compare, envm_cells=args.envm_cells)

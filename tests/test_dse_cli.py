@@ -117,6 +117,24 @@ def test_export_query_and_pareto(tiny, tmp_path, capsys):
     assert "Pareto front" in text and "ds_cnn" in text
 
 
+def test_export_of_layers_for_one_network(tiny, tmp_path, capsys):
+    _, out, _ = tiny
+    results, layers = table(out, "results"), table(out, "layers")
+    ds_cnn_points = set(results.query("network == 'ds_cnn'").point_id)
+    expected = layers[layers.point_id.isin(ds_cnn_points)]
+    assert 0 < len(expected) < len(layers)  # the other network's layers must be left out
+    target = tmp_path / "ds_cnn_layers.csv"
+    text = imcbench(capsys, "results", out, "--export", target, "--table", "layers", "--network", "ds_cnn")
+    assert f"wrote {len(expected)} rows" in text
+    back = duckdb.sql(f"SELECT * FROM '{target}' ORDER BY point_id, layer_index").df()
+    assert set(back.point_id) == ds_cnn_points
+    assert back.layer_index.tolist() == expected.sort_values(["point_id", "layer_index"]).layer_index.tolist()
+    # the other tables keep filtering on their own network column
+    skipped = tmp_path / "skipped.csv"
+    imcbench(capsys, "results", out, "--export", skipped, "--table", "skipped", "--network", "ds_cnn")
+    assert skipped.exists()
+
+
 def test_dask_local_cluster_gives_identical_results(tiny, tmp_path):
     pytest.importorskip("dask.distributed")
     _, local_out, _ = tiny

@@ -12,7 +12,7 @@ from imcbench.hardware.config import MacroConfig, MemoryConfig, OptionsConfig, S
 from imcbench.mapping.mapper import map_layer
 from imcbench.workload import Layer, Network
 
-E_FA, E_DFF, E_MULT = 3.402e-3, 1.701e-3, 0.2835e-3  # pJ at 28 nm, 0.9 V (paper section 2.2)
+E_FA, E_DFF, E_MULT = 3.402e-3, 1.701e-3, 0.2835e-3  # pJ at 28 nm, 0.9 V (zigzag-dse 3.9.1 ImcUnit)
 
 
 def hand_system(**options):

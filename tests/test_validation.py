@@ -29,7 +29,8 @@ AIMC_ROW = with_(GOOD, **{"N_row": "256", "N_col": "64", "B_ADC": "6", "R_C": "2
 
 
 def test_dimc_row_by_hand(tmp_path):
-    # Per adder tree (paper 2.3; E_FA = 3.402 fJ, E_mult = 0.2835 fJ, A_FA = 4.7892 um2, A_ND2 = 0.614 um2):
+    # Per adder tree (zigzag-dse 3.9.1 ImcArray; E_FA = 3.402 fJ, E_mult = 0.2835 fJ, A_FA = 4.7892 um2,
+    # A_ND2 = 0.614 um2):
     #   N_tree = 64 (4+1) - (4 + 6 + 1) = 309 full adders -> 309 x 3.402 = 1051.22 fJ
     #   multipliers 64 rows x 4 bits x 0.2835 = 72.58 fJ; Bc = Bi = 1: no place-value adder, no accumulator
     #   ops = 2 N B_x B_w = 2 x 64 x 1 x 4 = 512 -> TOPS/W = 512 / 1.12380 pJ = 455.6

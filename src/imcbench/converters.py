@@ -3,7 +3,8 @@
 Three ADC models are offered to the macro model (``MacroSpec.adc_model``):
 
 * ``paper`` (the default): the IMC paper's fit on three 28 nm AIMC chips, ``(k5 B + k6 4^B) V^2``
-  (Sun et al., ICCAD 2023, section 2.2; :func:`imcbench.macro.components.adc_energy`). It stays the
+  (Sun et al., ICCAD 2023; zigzag-dse 3.9.1 ``ImcArray.get_adc_cost``;
+  :func:`imcbench.macro.components.adc_energy`). It stays the
   default because the paper's figures and the packaged calibration are made with it, and because on
   the published chips the survey trend did not predict better once calibrated
   (``benchmarks/bench_validation.py --adc``, leave-one-chip-out, SRAM rows: TOPS/W median error 39 %

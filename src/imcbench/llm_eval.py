@@ -416,7 +416,7 @@ def companion_system(system: System, kind: str) -> System:
 def digital_mac_energy_pj(act_bits: int, weight_bits: int, tech) -> float:
     """One MAC of a digital unit, pJ: an array multiplier (Bi x Bw one-bit products, (Bi - 1) x Bw full
     adders) and an accumulator (:data:`ACCUMULATOR_BITS` full adders and flip-flops), from the macro
-    model's gate energies (Sun et al., ICCAD 2023, section 2.2)."""
+    model's gate energies (Sun et al., ICCAD 2023; zigzag-dse 3.9.1 ``ImcUnit.TECH_PARAM_28NM``)."""
     fa, mult, dff = (float(np.asarray(f(tech))) for f in (cmp.full_adder_energy, cmp.multiplier_energy,
                                                             cmp.dff_energy))
     fj = act_bits * weight_bits * mult + (act_bits - 1) * weight_bits * fa + ACCUMULATOR_BITS * (fa + dff)

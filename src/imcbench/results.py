@@ -3,7 +3,8 @@
 Every result type (macro peak, network evaluation, sweep row, heterogeneous configuration, LLM step,
 scaling limit, chip prediction) spells the same figure the same way, from :data:`FIGURES`, and derives
 throughput and efficiency through the functions here, so that each formula is written once.
-Operations count a MAC as 2 operations (paper 2.6). The functions keep the float operation order the
+Operations count a MAC as 2 operations (the IMC paper's count; zigzag-dse 3.9.1
+``ImcArray.get_macro_level_peak_performance``). The functions keep the float operation order the
 model always used, so results stay bit-identical.
 
 :class:`ResultMixin` gives a dataclass ``to_dict()`` (JSON-safe) and ``to_frame()`` (pandas, one row
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pandas as pd
 
-OPS_PER_MAC = 2  # operations per multiply-accumulate (paper 2.6)
+OPS_PER_MAC = 2  # operations per multiply-accumulate (zigzag-dse 3.9.1 ImcArray.get_macro_level_peak_performance)
 
 # name -> unit of every figure a result reports under that exact name
 FIGURES = {

@@ -1,9 +1,10 @@
 """Technology: gate-level capacitances, areas and delays, and their scaling with node and supply.
 
 Reference point: the 28 nm constants of the IMC paper (Sun, Houshmand, Verhelst, "Analog or Digital
-In-memory Computing? Benchmarking through Quantitative Modeling", ICCAD 2023, Table/section 2.2; fitted
-on 28 nm DIMC chips by the authors' ``model_extration_28nm.py``). Units: capacitance in fF, energy in
-fJ, area in um2, delay in ns, voltage in V.
+In-memory Computing? Benchmarking through Quantitative Modeling", ICCAD 2023, arXiv 2405.14978; as coded
+in zigzag-dse 3.9.1 ``ImcUnit.TECH_PARAM_28NM``; fitted on 28 nm DIMC chips by the authors'
+``imc_model_validation/dimc_validation/28nm/model_extraction_28nm.py`` in KULeuven-MICAS/zigzag-imc).
+Units: capacitance in fF, energy in fJ, area in um2, delay in ns, voltage in V.
 
 Scaling rules (all fields may be numpy arrays, so one ``Technology`` can describe many design points):
 
@@ -17,6 +18,16 @@ Scaling rules (all fields may be numpy arrays, so one ``Technology`` can describ
   28 nm model (zigzag-imc README, "limitations": 22 nm chips scaled linearly x22/28, ADC/DAC
   unscaled); ``analog_node_exponent`` (default 0) lets a user or the
   calibration scale them as ``(node / 28)^exponent``.
+
+Citation convention (every module of imcbench): a model function or constant names the work it comes
+from -- the IMC paper as "Sun et al., ICCAD 2023" (arXiv 2405.14978), Bowen et al. (arXiv 2302.06417),
+Ottavi et al. (arXiv 2109.01404), ... -- and where its equation or number can be checked: a section or
+equation number of the work only when it was read in the work itself, otherwise the file and function of
+the authors' public code that holds it: zigzag-dse 3.9.1 (PyPI; ``zigzag/hardware/architecture/
+imc_array.py`` class ``ImcArray``, ``imc_unit.py`` class ``ImcUnit``) or the paper-era code
+KULeuven-MICAS/zigzag-imc at commit b0f0319 (e.g. ``zigzag-imc/peak_eval.py``). The IMC paper's section
+and equation numbers are not cited: they could not be checked against its text. Internal notes that are
+not shipped with imcbench are never cited (tests/test_citations.py enforces both).
 """
 
 from __future__ import annotations
@@ -31,19 +42,19 @@ from imcbench.errors import ImcbenchError
 
 ArrayLike = Union[float, np.ndarray]
 
-# --- 28 nm reference (paper section 2.2) ---------------------------------------------------------
+# --- 28 nm reference (zigzag-dse 3.9.1 zigzag/hardware/architecture/imc_unit.py, ImcUnit.TECH_PARAM_28NM)
 REF_NODE_NM = 28.0  # nm; node of the fitted constants
 REF_VDD_V = 0.9  # V; supply of the fitted constants and of the paper's delay model
 CAP_LAW_SLOPE_FF_PER_NM = 0.019  # fF/nm; zigzag-imc paper-era tech law for C_NAND2
 CAP_LAW_OFFSET_FF = 0.168  # fF; same law (0.019*28 + 0.168 = 0.7 fF)
-AREA_NAND2_UM2 = 0.614  # um2 at 28 nm; paper 2.2
-DELAY_NAND2_NS = 0.0478  # ns at 28 nm, 0.9 V; paper 2.2
-XOR2_CAP_RATIO = 1.5  # C_XOR2 / C_NAND2; paper 2.2
-XOR2_AREA_RATIO = 2.4  # A_XOR2 / A_NAND2; paper 2.2
-XOR2_DELAY_RATIO = 2.4  # t_XOR2 / t_NAND2; paper 2.2
-DFF_CAP_RATIO = 3.0  # C_DFF / C_NAND2 (per bit); paper 2.2
-DFF_AREA_RATIO = 6.0  # A_DFF / A_NAND2 (per bit); paper 2.2
-CELL_LINE_CAP_RATIO = 0.5  # SRAM cell word-line / bit-line load = C_NAND2 / 2 (0.35 fF); paper 2.2
+AREA_NAND2_UM2 = 0.614  # um2 at 28 nm; TECH_PARAM_28NM
+DELAY_NAND2_NS = 0.0478  # ns at 28 nm, 0.9 V; TECH_PARAM_28NM
+XOR2_CAP_RATIO = 1.5  # C_XOR2 / C_NAND2; TECH_PARAM_28NM
+XOR2_AREA_RATIO = 2.4  # A_XOR2 / A_NAND2; TECH_PARAM_28NM
+XOR2_DELAY_RATIO = 2.4  # t_XOR2 / t_NAND2; TECH_PARAM_28NM
+DFF_CAP_RATIO = 3.0  # C_DFF / C_NAND2 (per bit); TECH_PARAM_28NM
+DFF_AREA_RATIO = 6.0  # A_DFF / A_NAND2 (per bit); TECH_PARAM_28NM
+CELL_LINE_CAP_RATIO = 0.5  # SRAM cell word-line / bit-line load = C_NAND2 / 2 (0.35 fF); TECH_PARAM_28NM
 
 # --- alpha-power-law delay (Sakurai & Newton, IEEE JSSC 25(2), 1990) ------------------------------
 DEFAULT_VTH_V = 0.35  # V; typical 28 nm threshold voltage (assumption, a parameter; the design

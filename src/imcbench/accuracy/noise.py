@@ -1,6 +1,6 @@
 """Analytical signal-to-quantization-and-noise ratio (SQNR) of an AIMC / DIMC matrix-vector product.
 
-The computation modelled is the structure of the macro model (Sun et al., ICCAD 2023, section 2.1):
+The computation modelled is the structure of the macro model (Sun et al., ICCAD 2023; :mod:`imcbench.macro.model`):
 a dot product of length N (= C*FY*FX of a layer) is cut into G = ceil(N / rows) groups of n = N / G
 activated rows. Inputs are applied bit-serially in S = ceil(Bi / Bc) slices of Bc bits (the DAC);
 each weight is stored over J = ceil(Bw / Bcell) cells of Bcell bits (1 for SRAM), one physical column

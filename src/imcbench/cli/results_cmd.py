@@ -168,7 +168,10 @@ def _require_network(con, file: Path, network: str | None) -> None:
 def _select(table: str, network: str | None, where: str | None = None) -> str:
     conditions = []
     if network:
-        conditions.append("network = '" + network.replace("'", "''") + "'")
+        quoted = "'" + network.replace("'", "''") + "'"
+        # a layers row has no network column: it belongs to the network of its result (point_id)
+        conditions.append(f"point_id IN (SELECT point_id FROM results WHERE network = {quoted})" if table == "layers"
+                          else f"network = {quoted}")
     if where:
         conditions.append(f"({where})")
     order = " ORDER BY design_index, network" if table == "results" else ""

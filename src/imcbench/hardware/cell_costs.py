@@ -3,8 +3,9 @@
 All three read the macro's :class:`imcbench.celltech.CellTechnology`. SRAM cells keep the estimates imcbench
 used before cell technologies existed (bit-identical results): the write energy of one row of the array
 from the CACTI-derived SRAM model (:mod:`imcbench.hardware.memory_model`) and one row written per clock
-(the paper, section 4.2). Other cells take the cell table's write energy per bit (write-verify included)
-and write one row per ``write_latency_ns``, i.e. ``t_clk / write_latency_ns`` rows per clock (at most 1).
+(the paper's system setup; ZigZag-IMC's cost model: weight-loading cycles = reloads x mapped rows).
+Other cells take the cell table's write energy per bit (write-verify included) and write one row per
+``write_latency_ns``, i.e. ``t_clk / write_latency_ns`` rows per clock (at most 1).
 Leakage: ``leakage_pw_per_bit`` x the cells of all macros, pW (pW x ns = 1e-9 pJ).
 """
 

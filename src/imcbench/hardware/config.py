@@ -264,7 +264,7 @@ def _energy(per_access, per_bit, width, estimate) -> float:
 
 def _auto_read(kind: str, bits: float, width: float, tech: Technology) -> float:
     if kind == "register":
-        return 0.0  # the paper charges register writes only (section 4.2)
+        return 0.0  # the paper charges register writes only (zigzag-imc b0f0319 peak_eval.py: register loads)
     if kind == "sram":
         return float(mem.sram_read_energy(bits, width, tech))
     return mem.DRAM_ENERGY_PJ_PER_BIT * width

@@ -9,7 +9,8 @@ Other capacities scale the energy per access with sqrt(capacity), the bit-line/w
 slope of ~0.46 in log-log), and the area linearly with capacity. Energies scale with the node like gate
 capacitance times V^2 (see :mod:`imcbench.tech`), areas with node^2.
 
-Registers: one D flip-flop write per bit (paper 2.2: 1.701 fJ at 28 nm, 0.9 V).
+Registers: one D flip-flop write per bit (C_DFF V^2 = 1.701 fJ at 28 nm, 0.9 V; zigzag-dse 3.9.1
+``ImcUnit.get_1b_reg_energy``).
 DRAM: 3.7 pJ per bit (the paper's off-chip weight memory, zigzag-imc b0f0319
 ``generate_zigzag_hardware*.py``).
 Units: energy pJ per access (or per bit where named), area mm2, sizes and widths in bits.

@@ -1,7 +1,8 @@
-"""Peak figures of a macro with its registers and L2 SRAM: the paper's "system" numbers (section 4.2).
+"""Peak figures of a macro with its registers and L2 SRAM: the paper's "system" numbers.
 
-Composition (the paper's system peak of Fig. 7/8, zigzag-imc b0f0319 ``peak_eval.py``; reproduces
-``paper_data/peak_vs_macro_size.csv``), per macro clock cycle at full use:
+Composition (the paper's system peak of Fig. 7/8, zigzag-imc b0f0319 ``zigzag-imc/peak_eval.py``, which calls
+``get_imc_cost`` / ``get_aimc_cost`` at ``eval_level='system'``; reproduces ``paper_data/peak_vs_macro_size.csv``),
+per macro clock cycle at full use:
 
 * input registers: one Bi-bit register per row, Bc bits written per cycle (D2 Bc E_DFF);
 * output registers: one Bo-bit register per weight column, written once per input wave

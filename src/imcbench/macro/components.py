@@ -1,6 +1,6 @@
 """Circuit primitives of the IMC macro model: adders, multipliers, registers, DAC and ADC.
 
-Each function is one equation of the IMC paper (Sun et al., ICCAD 2023, section 2.2; as coded in zigzag-dse
+Each function is one equation of the IMC paper (Sun et al., ICCAD 2023; as coded in zigzag-dse
 3.9.1 ``ImcArray`` and the paper's fit ``model_extration_28nm.py`` in zigzag-imc b0f0319) and works
 element-wise on numpy arrays. Units: energy fJ, area um2, delay ns, resolution in bits (ADC resolution may
 be fractional: the paper's rule gives 4.5 bits at 32 rows and the model never rounds it).
@@ -12,7 +12,7 @@ import numpy as np
 
 from imcbench.tech import ArrayLike, Technology
 
-# --- analog constants fitted by the paper on three 28 nm AIMC chips (section 2.2) ----------------
+# --- analog constants fitted by the paper on three 28 nm AIMC chips (zigzag-dse 3.9.1 ImcArray) ---
 DAC_CAP_PER_BIT_FF = 50.0  # k0, fF per DAC bit per row
 ADC_CAP_PER_BIT_FF = 100.0  # k5, fF per ADC bit (linear term)
 ADC_CAP_EXP_FF = 0.001  # k6, fF multiplying 4^B (the noise-limited term)
@@ -42,7 +42,8 @@ def full_adder_area(tech: Technology) -> ArrayLike:
 def adder_delays(tech: Technology) -> tuple[ArrayLike, ArrayLike, ArrayLike]:
     """Full-adder delays (in->sum, in->carry-out, carry-in->carry-out), ns.
 
-    in->sum = 2 t_XOR2; in->cout = t_XOR2 + 2 t_NAND2; cin->cout = 2 t_NAND2 (paper 2.2).
+    in->sum = 2 t_XOR2; in->cout = t_XOR2 + 2 t_NAND2; cin->cout = 2 t_NAND2 (zigzag-dse 3.9.1
+    ``ImcUnit.get_1b_adder_dly_in2sum`` / ``_in2cout`` / ``_cin2cout``).
     """
     return 2 * tech.t_xor2, tech.t_xor2 + 2 * tech.t_nand2, 2 * tech.t_nand2
 
@@ -51,7 +52,7 @@ def ripple_adder_delay(n_inputs: ArrayLike, carry_bits: ArrayLike, tech: Technol
     """Critical path of ``n_inputs`` operands summed by ripple-carry adders, ns.
 
     ``(log2 n - 1) t_in->sum + t_in->cout + carry_bits * t_cin->cout``; 0 when n <= 1. This is the
-    common shape of the paper's adder-tree and place-value-adder delays (section 2.5).
+    common shape of the paper's adder-tree and place-value-adder delays (zigzag-dse 3.9.1 ``ImcArray.get_tclk``).
     """
     t_sum, t_cout, t_carry = adder_delays(tech)
     n = np.asarray(n_inputs, dtype=float)
@@ -84,7 +85,8 @@ def dac_energy(bits: ArrayLike, tech: Technology) -> ArrayLike:
 
 
 def adc_energy(bits: ArrayLike, tech: Technology) -> ArrayLike:
-    """Energy of one ADC conversion, fJ: (k5 B + k6 4^B) V^2 (paper 2.2; 489 fJ at 6 bits, 0.9 V)."""
+    """Energy of one ADC conversion, fJ: (k5 B + k6 4^B) V^2 (zigzag-dse 3.9.1 ``ImcArray.get_adc_cost``;
+    489 fJ at 6 bits, 0.9 V)."""
     bits = np.asarray(bits, dtype=float)
     return (ADC_CAP_PER_BIT_FF * bits + ADC_CAP_EXP_FF * 4.0 ** bits) * tech.analog_scale * tech.v2
 
@@ -97,7 +99,8 @@ def adc_area(bits: ArrayLike, tech: Technology) -> ArrayLike:
 
 
 def adc_delay(bits: ArrayLike, rows: ArrayLike, tech: Technology) -> ArrayLike:
-    """Conversion time of one ADC on a bit-line of ``rows`` cells, ns: B (k3 rows + k4) (paper 2.2).
+    """Conversion time of one ADC on a bit-line of ``rows`` cells, ns: B (k3 rows + k4) (zigzag-dse 3.9.1
+    ``ImcArray.get_adc_cost``).
 
     Scaled with the node and supply like the digital delays.
     """

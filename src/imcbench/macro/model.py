@@ -1,10 +1,11 @@
 """The AIMC / DIMC macro model of the IMC paper, vectorized over many macro configurations.
 
 Sun, Houshmand, Verhelst, "Analog or Digital In-memory Computing? Benchmarking through Quantitative
-Modeling", ICCAD 2023 (arXiv 2405.14978), sections 2.3-2.6, as coded in zigzag-dse 3.9.1 (``ImcArray``) and
-in the paper's code (KULeuven-MICAS/zigzag-imc b0f0319), checked numerically against the paper's Fig. 7/8
-data (zigzag-imc ``paper_data/peak_vs_macro_size.csv``): never-rounded ADC resolution, accumulator widths,
-both published clock-period variants.
+Modeling", ICCAD 2023 (arXiv 2405.14978), as coded in zigzag-dse 3.9.1
+(``zigzag/hardware/architecture/imc_array.py``, class ``ImcArray``: ``get_peak_energy_single_cycle``,
+``get_energy_for_a_layer``, ``get_area``, ``get_tclk``) and in the paper's code (KULeuven-MICAS/zigzag-imc
+b0f0319), checked numerically against the paper's Fig. 7/8 data (zigzag-imc ``paper_data/peak_vs_macro_size.csv``):
+never-rounded ADC resolution, accumulator widths, both published clock-period variants.
 
 Notation (paper): D1 = weight columns (output channels) of a macro, D2 = rows (adder / bit-line inputs),
 Bi / Bw = activation / weight bits, Bc = input bits applied per cycle, B_ADC = ADC resolution,
@@ -93,7 +94,7 @@ class MacroParams:
         return self.bits_per_cycle < self.input_bits
 
 
-# --- widths of the digital periphery (paper section 2.3) --------------------------------------
+# --- widths of the digital periphery (zigzag-dse 3.9.1 ImcArray.get_peak_energy_single_cycle) ----
 def place_value_adders(p: MacroParams) -> np.ndarray:
     """Full adders of the place-value adder per weight column.
 
@@ -121,7 +122,8 @@ def accumulator_bits(p: MacroParams) -> np.ndarray:
 
 # --- the ADC: the paper's fit or the ADC survey's (imcbench.converters) ------------------------------
 def adc_rate_hz(p: MacroParams) -> np.ndarray:
-    """Conversion rate of one ADC, Hz: 1 / its conversion time (paper 2.2 delay model)."""
+    """Conversion rate of one ADC, Hz: 1 / its conversion time (the paper's ADC delay,
+    zigzag-dse 3.9.1 ``ImcArray.get_adc_cost``)."""
     return 1e9 / np.maximum(cmp.adc_delay(p.adc_bits, p.rows, p.tech), 1e-6)
 
 
@@ -146,7 +148,8 @@ def tree_energy_partial(rows_used: np.ndarray, p: MacroParams) -> np.ndarray:
     The tree halves level by level; at level l an adder is (Bw + l - 1) bits wide. An adder with
     two active inputs switches fully (E_FA per bit); one with a single active input passes it on
     half-activated (one input 0, idle carry chain); adders with no active input do not switch.
-    With every row used this equals N_tree E_FA (paper 2.3).
+    With every row used this equals N_tree E_FA. Same counting as zigzag-dse 3.9.1
+    ``ImcUnit.get_regular_adder_trees_energy`` (fully and half-activated adders).
     """
     e_fa = cmp.full_adder_energy(p.tech)
     e_half = cmp.half_active_adder_energy(p.tech)
@@ -171,7 +174,8 @@ def energy_per_cycle(p: MacroParams, rows_used=None, cols_used=None, *,
     """Energy of one macro cycle (one Bc-bit input slice) by component, pJ, for ONE macro.
 
     ``rows_used`` (<= D2) and ``cols_used`` (<= D1 weight columns) default to the full array, which
-    gives the paper's peak numbers (section 2.3). A mapped layer uses fewer (section 2.4): the
+    gives the paper's peak numbers (zigzag-dse 3.9.1 ``ImcArray.get_peak_energy_single_cycle``). A mapped
+    layer uses fewer (``ImcArray.get_energy_for_a_layer``): the
     DAC, multipliers and adder trees scale with the rows used; ADCs, place-value adders and
     accumulators with the columns used; bit-lines with the columns used times the full column height.
     ``dimc_multipliers_full_array`` (bool or boolean array) charges DIMC multipliers on every row as
@@ -212,7 +216,8 @@ def energy_per_cycle(p: MacroParams, rows_used=None, cols_used=None, *,
 def cell_read_energy(p: MacroParams) -> np.ndarray:
     """Energy of reading one cell in compute mode (one activation of its bit-line), fJ.
 
-    SRAM (``cell_read_fj`` NaN): the paper's bit-line load C_BL V^2 (section 2.3). Other cells: the cell
+    SRAM (``cell_read_fj`` NaN): the paper's bit-line load C_BL V^2 (zigzag-dse 3.9.1
+    ``ImcArray.get_peak_energy_single_cycle``, "analog_bitlines"). Other cells: the cell
     table's ``read_energy_fj_per_bit`` (V_read^2 G t_read for resistive cells, imcbench.celltech).
     """
     return np.where(np.isnan(p.cell_read_fj), cmp.cell_line_energy(p.tech), p.cell_read_fj)
@@ -221,7 +226,8 @@ def cell_read_energy(p: MacroParams) -> np.ndarray:
 def precharge_energy_per_switch(p: MacroParams) -> np.ndarray:
     """Energy to switch the weights of one macro when M > 1 cells share a multiplier, pJ.
 
-    Paper 2.3: per multiplier Bw (C_WL + M C_BL) V^2 for the local bit-line precharge; 0 when M = 1
+    Per multiplier Bw (C_WL + M C_BL) V^2 for the local bit-line precharge (zigzag-dse 3.9.1
+    ``ImcUnit.get_precharge_energy``); 0 when M = 1
     (the weight stays connected to its multiplier).
     """
     per_pe = p.weight_bits * cmp.cell_line_energy(p.tech) * (1 + p.cells_per_mult)
@@ -231,7 +237,7 @@ def precharge_energy_per_switch(p: MacroParams) -> np.ndarray:
 
 # --- area ------------------------------------------------------------------------------------------
 def area_by_component(p: MacroParams) -> dict[str, np.ndarray]:
-    """Area of ONE macro by component, mm2 (paper section 2.6)."""
+    """Area of ONE macro by component, mm2 (zigzag-dse 3.9.1 ``ImcArray.get_area``)."""
     tech, bw, bc, d1, d2 = p.tech, p.weight_bits, p.bits_per_cycle, p.weight_cols, p.rows
     a_fa = cmp.full_adder_area(tech)
     cells = np.where(np.isnan(p.cells_area_mm2),
@@ -240,7 +246,7 @@ def area_by_component(p: MacroParams) -> dict[str, np.ndarray]:
     mult_aimc = d1 * d2 * bw * tech.a_nand2
     mult_dimc = d1 * d2 * bc * bw * tech.a_nand2
     areas_um2 = {
-        "dac": np.zeros(p.shape),  # neglected by the paper (section 2.2)
+        "dac": np.zeros(p.shape),  # neglected by the paper (zigzag-dse 3.9.1 ImcArray.get_dac_cost)
         "multipliers": np.where(p.is_aimc, mult_aimc, mult_dimc),
         "adc": np.where(p.is_aimc, d1 * bw * adc_unit_area(p), 0.0),
         "adder_tree": np.where(p.is_aimc, 0.0, bc * d1 * adder_tree_adders(p) * a_fa),
@@ -256,7 +262,7 @@ def area_by_component(p: MacroParams) -> dict[str, np.ndarray]:
 def delay_by_component(p: MacroParams) -> dict[str, np.ndarray]:
     """Critical-path delay by component, ns: multiplier -> ADC or adder tree -> place value -> accumulator.
 
-    ``delay_model`` "zigzag" is zigzag-dse >= 3.8 (section 2.5); "paper" is the paper-era variant
+    ``delay_model`` "zigzag" is zigzag-dse >= 3.8 (3.9.1 ``ImcArray.get_tclk``); "paper" is the paper-era variant
     (zigzag-imc b0f0319; reproduces the paper's Fig. 8 t_clk of all 12 macros): one more XOR2 in the
     accumulator and, for AIMC, a carry chain of Bw - 1 + B_ADC bits in the place-value adder.
     """
@@ -322,7 +328,8 @@ class PeakArrays:
 
 
 def peak(p: MacroParams) -> PeakArrays:
-    """Peak energy, area, clock period and throughput at full utilisation (paper 2.3, 2.5, 2.6)."""
+    """Peak energy, area, clock period and throughput at full utilisation (zigzag-dse 3.9.1
+    ``ImcArray.get_macro_level_peak_performance``)."""
     energy = {k: v * p.n_macros for k, v in energy_per_cycle(p).items()}
     area = {k: v * p.n_macros for k, v in area_by_component(p).items()}
     return PeakArrays(energy_pj=energy, area_mm2=area, tclk_ns=delay_by_component(p),

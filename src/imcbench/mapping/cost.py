@@ -1,6 +1,7 @@
 """Pricing the traffic of candidate mappings: energy (pJ) and cycles, for one system or many at once.
 
-Energy = macro energy (the paper's per-cycle model at the used rows and columns, section 2.4) x cycles
+Energy = macro energy (the paper's per-cycle model at the used rows and columns,
+zigzag-dse 3.9.1 ``ImcArray.get_energy_for_a_layer``) x cycles
 + the bits each memory level reads and writes x its energy per bit + weight bits written into the cells
 + local bit-line precharge when cells share a multiplier (M > 1) + partial-sum additions between macros
 + the bits moved between the shared memories and the macros over the links (``interconnect.<operand>``

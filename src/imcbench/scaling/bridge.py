@@ -67,7 +67,8 @@ def chips_vs_limit(chips, *, params: ScalingParams = DEFAULT_PARAMS,
     * ``limit_fj`` / ``limit_survey_fj``: analog-resident e_op at the chip's N (square layer), DAC at
       B_x bits and ADC at B_ADC bits (B_x + B_w + log2 N when not given), per 1-bit op, with converters at
       the thermal floor (``fundamental``) or under ``params``; the array term is the chip's own cell
-      line charge (0.35 fF x (node scaling) x V^2, IMC paper 2.2; 0.9 V when the supply is not given);
+      line charge (0.35 fF x (node scaling) x V^2, IMC paper, zigzag-dse 3.9.1 ``ImcUnit.TECH_PARAM_28NM``;
+      0.9 V when the supply is not given);
       NaN for DIMC rows;
     * ``x_above_limit`` / ``x_above_survey``: measured over limit;
     * ``model_<term>_fj`` and ``model_fj``: our AIMC macro model of the chip's configuration, per 1-bit op

@@ -124,9 +124,10 @@ def _analog_terms(n_in, n_out, bits, size, reloads_per_vector, p: ScalingParams,
     """Analog IMC, pJ/op. Per vector: N_in ceil(N_out/P) DAC + N_out ceil(N_in/P) ADC conversions,
     N_in N_out cell energies and N_in N_out e_w x (weight loads per vector); over 2 N_in N_out ops.
 
-    With P unbounded this is the analog MMM energy of Bowen et al. (arXiv 2302.06417, findings 1-4,
-    our reconstruction): e_op = e_DAC/(2 N_out) + e_ADC/(2 N_in) + e_cell/2
-    + e_w/(2 M). ADC resolution: b + ``adc_extra_bits_per_log2n`` x log2(rows summed per conversion).
+    With P unbounded this is the analog MMM energy of Bowen et al. (arXiv 2302.06417; the scaling findings
+    1-4 of its arxivlens.com "AI Key Findings" summary; our reconstruction):
+    e_op = e_DAC/(2 N_out) + e_ADC/(2 N_in) + e_cell/2 + e_w/(2 M).
+    ADC resolution: b + ``adc_extra_bits_per_log2n`` x log2(rows summed per conversion).
     """
     if adc_bits is None:
         adc_bits = bits + p.adc_extra_bits_per_log2n * np.log2(np.minimum(n_in, size))

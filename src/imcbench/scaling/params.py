@@ -55,10 +55,11 @@ BITS_PER_WORD_64 = 64
 
 # --- array ---------------------------------------------------------------------------------------
 CELL_LINE_FJ = 0.2835  # fJ; one cell's bit-line (word-line) load charged once: 0.35 fF x (0.9 V)^2
-#   (IMC paper section 2.2, C_cell = C_NAND2 / 2 at 28 nm); the analog array energy per MAC and the
-#   digital IMC's input-broadcast energy per bit per cell.
+#   (IMC paper, zigzag-dse 3.9.1 ImcUnit.TECH_PARAM_28NM: C_cell = C_NAND2 / 2 at 28 nm); the analog
+#   array energy per MAC and the digital IMC's input-broadcast energy per bit per cell.
 CELL_WRITE_FJ_PER_BIT = 1.701  # fJ per weight bit programmed: a flip-flop-class write, C_DFF V^2 at 28 nm
-#   (IMC paper 2.2), as a proxy for an SRAM cell write; eNVM programming costs pJ and more.
+#   (IMC paper, TECH_PARAM_28NM dff_cap), as a proxy for an SRAM cell write; eNVM programming costs pJ
+#   and more.
 
 
 @dataclass(frozen=True)

@@ -247,17 +247,17 @@ def figures_of(comp: ChipComponents, energy_pj: dict, area_mm2: dict, delay_ns: 
     energy = sum(energy_pj.values())
     area = sum(area_mm2.values())
     delay = sum(delay_ns.values())
-    return comp.ops / energy, comp.ops / delay / area / 1e3
+    return vocab.tops_per_w(comp.ops, energy), vocab.tops_per_mm2(vocab.tops(comp.ops, delay), area)
 
 
 def density_given_tcore(comp: ChipComponents, area_mm2: dict) -> np.ndarray:
-    """1b TOPS/mm2 from the reported invocation latency and the model's bank area: ops / T_core / A / 1000.
+    """1b TOPS/mm2 from the reported invocation latency and the model's bank area: TOPS(ops, T_core) / A.
 
     Tests the area model alone (the timing is the chip's); NaN where T_core is not reported.
     """
     if len(comp.ops) == 0:
         return np.zeros(0)
-    return comp.ops / comp.t_core_ns / sum(area_mm2.values()) / 1e3
+    return vocab.tops_per_mm2(vocab.tops(comp.ops, comp.t_core_ns), sum(area_mm2.values()))
 
 
 @dataclass(frozen=True)
