@@ -50,37 +50,38 @@ def results_command(
     """Summary of a results database, its rows, a SQL query, or an export to Parquet/CSV."""
     if export_to is not None:
         ensure_writable(export_to, force, option="--export")
+    from imcbench.dse import query as db
     from imcbench.dse.pareto import pareto_front
     from imcbench.dse.spec import parse_metric
     from imcbench.dse.store import export, open_results
 
     con, meta = open_results(file)
     try:
-        _require_network(con, file, network)
+        db.require_network(con, file, network)
         if export_to is not None:
-            sql = query or _select(table.value, network)
+            sql = query or db.select_sql(table.value, network)
             count = export(con, sql, export_to)
             console.print(f"wrote {count:,} rows to {export_to}")
             return
         if query:
-            frame = _sql(con, query)
+            frame = db.read_sql(con, query)
             title = "query"
         else:
-            frame = everything = _sql(con, _select("results", network))
+            frame = everything = db.read_sql(con, db.select_sql("results", network))
             if pareto:
                 metrics = [parse_metric(m) for m in pareto.split(",")]
                 frame, everything = pareto_front(frame, metrics), frame
             elif sort:
                 name, direction = parse_metric(sort)
-                _require_columns(frame, [name])
+                db.require_columns(frame, [name])
                 frame = frame.sort_values(name, ascending=direction == "min", kind="stable")
             title = f"{meta.get('name')}: " + ("Pareto front" if pareto else "results")
         if as_json:
-            print_json({"meta": _public_meta(meta), "rows": _records(frame.head(top))} if not query
-                       else _records(frame.head(top)))
+            print_json({"meta": _public_meta(meta), "rows": db.records(frame.head(top))} if not query
+                       else db.records(frame.head(top)))
             return
         if not query:
-            _print_overview(con, meta)
+            _print_overview(db.summary(con), meta)
         print_frame(frame if query else display_frame(frame, like=everything), title=title, top=top)
     finally:
         con.close()
@@ -100,6 +101,7 @@ def pareto_command(
     as_json: bool = typer.Option(False, "--json", help="print the front as JSON"),
 ) -> None:
     """Pareto front(s) of a results database over any metrics, one per network (or across networks)."""
+    from imcbench.dse import query as db
     from imcbench.dse.pareto import aggregate_networks, pareto_front
     from imcbench.dse.spec import parse_metric
     from imcbench.dse.store import open_results
@@ -109,16 +111,16 @@ def pareto_command(
         raise ImcbenchError("--metrics: give at least one NAME:max or NAME:min")
     con, meta = open_results(file)
     try:
-        _require_network(con, file, network)
-        frame = _sql(con, _select("results", network, where))
+        db.require_network(con, file, network)
+        frame = db.read_sql(con, db.select_sql("results", network, where))
     finally:
         con.close()
-    _require_columns(frame, [m for m, _ in parsed])
+    db.require_columns(frame, [m for m, _ in parsed])
     if across:
         frame = aggregate_networks(frame, [m for m, _ in parsed], across, len(json.loads(meta.get("networks", "[]"))))
     front = pareto_front(frame, parsed)
     if as_json:
-        print_json({"metrics": [f"{m}:{d}" for m, d in parsed], "rows": _records(front)})
+        print_json({"metrics": [f"{m}:{d}" for m, d in parsed], "rows": db.records(front)})
         return
     label = " ".join(f"{m} ({d})" for m, d in parsed)
     print_frame(display_frame(front, [m for m, _ in parsed], like=frame), top=top,
@@ -140,56 +142,22 @@ def print_frame(frame: pd.DataFrame, title: str = "", top: int = 50) -> None:
         console.print(f"... {len(frame) - top:,} more rows (--top N to see more)")
 
 
-def _print_overview(con, meta: dict) -> None:
-    counts = con.execute("SELECT count(*), count(DISTINCT design_id) FROM results").fetchone()
-    skipped = con.execute("SELECT category || ': ' || reason, count(*) FROM skipped GROUP BY 1 ORDER BY 2 DESC").fetchall()
+def _print_overview(counts: dict, meta: dict) -> None:
     summary = Table(show_header=False, box=None)
     summary.add_row("sweep", f"{meta.get('name')} ({meta.get('mode')}, objective {meta.get('objective')}, spec hash "
                              f"{meta.get('spec_hash')}, imcbench {meta.get('imcbench_version')}, created "
                              f"{meta.get('created_utc')})")
     summary.add_row("networks", ", ".join(json.loads(meta.get("networks", "[]"))))
-    summary.add_row("results", f"{counts[0]:,} rows ({counts[1]:,} design points)")
-    for reason, count in skipped:
+    summary.add_row("results", f"{counts['results']:,} rows ({counts['design_points']:,} design points)")
+    for reason, count in counts["skipped"]:
         summary.add_row("skipped", f"{count:,} x {reason}")
     console.print(summary)
-
-
-def _require_network(con, file: Path, network: str | None) -> None:
-    """``--network NAME`` must name a network of the database (else the output would be an empty table)."""
-    if network is None:
-        return
-    present = [r[0] for r in con.execute("SELECT DISTINCT network FROM results ORDER BY network").fetchall()]
-    if network not in present:
-        listed = ", ".join(present) if present else "none yet (the results table is empty)"
-        raise ImcbenchError(f"--network {network!r}: no results for this network in {file}; networks present: "
-                            f"{listed}")
-
-
-def _select(table: str, network: str | None, where: str | None = None) -> str:
-    conditions = []
-    if network:
-        quoted = "'" + network.replace("'", "''") + "'"
-        # a layers row has no network column: it belongs to the network of its result (point_id)
-        conditions.append(f"point_id IN (SELECT point_id FROM results WHERE network = {quoted})" if table == "layers"
-                          else f"network = {quoted}")
-    if where:
-        conditions.append(f"({where})")
-    order = " ORDER BY design_index, network" if table == "results" else ""
-    return f"SELECT * FROM {table}" + (" WHERE " + " AND ".join(conditions) if conditions else "") + order
-
-
-def _sql(con, sql: str) -> pd.DataFrame:
-    import duckdb
-
-    try:
-        return con.execute(sql).df()
-    except duckdb.Error as exc:
-        raise ImcbenchError(f"SQL failed: {str(exc).splitlines()[0]} (tables: results, layers, skipped, meta)") from None
 
 
 def display_frame(frame: pd.DataFrame, metrics: list[str] = (), like: pd.DataFrame | None = None) -> pd.DataFrame:
     """The columns worth reading: network, the design parameters that vary (in ``like``, by default in
     ``frame`` itself), swept extras, headline metrics."""
+    from imcbench.dse.query import is_metric
     from imcbench.dse.store import DESIGN_COLUMNS, RESULT_KEYS
 
     if frame.empty:
@@ -198,20 +166,9 @@ def display_frame(frame: pd.DataFrame, metrics: list[str] = (), like: pd.DataFra
     design = [c for c in DESIGN_COLUMNS if c in frame and (c in ("kind", "rows", "cols") or
                                                            like[c].nunique(dropna=False) > 1)]
     known = set(RESULT_KEYS) | set(DESIGN_COLUMNS)
-    extras = [c for c in frame.columns if c not in known and not _is_metric(c)]
+    extras = [c for c in frame.columns if c not in known and not is_metric(c)]
     shown = [c for c in ("network", *design, *extras, *HEADLINE, *metrics) if c in frame.columns]
     return frame[list(dict.fromkeys(shown))]
-
-
-def _is_metric(column: str) -> bool:
-    return column.startswith(("energy", "latency", "tclk", "area", "tops", "macs"))
-
-
-def _require_columns(frame: pd.DataFrame, names: list[str]) -> None:
-    missing = [n for n in names if n not in frame.columns]
-    if missing:
-        raise ImcbenchError(f"unknown column(s) {', '.join(missing)}; metrics: "
-                            f"{', '.join(c for c in frame.columns if _is_metric(c))}")
 
 
 def _format(value) -> str:
@@ -220,11 +177,6 @@ def _format(value) -> str:
     if isinstance(value, (float, np.floating)):
         return f"{value:.4g}"
     return str(value)
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    """Rows as dicts with full-precision numbers and None for missing values."""
-    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
 def _public_meta(meta: dict) -> dict:
