@@ -19,6 +19,8 @@ import yaml
 from imcbench.errors import ImcbenchError
 
 CELL_TABLE_FILE = Path(__file__).resolve().parent / "data" / "cell_technologies.yaml"
+# libyaml's safe loader when PyYAML has it: the same data, parsed ~10x faster (every macro reads this table)
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 DEFAULT_CELL = "sram6t"
 SRAM_CELLS = ("sram6t", "sram8t")  # cells whose array the macro model keeps as the paper's SRAM model
 
@@ -125,7 +127,7 @@ def _tags(text: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _table() -> dict[str, CellTechnology]:
-    data = yaml.safe_load(CELL_TABLE_FILE.read_text(encoding="utf-8"))
+    data = yaml.load(CELL_TABLE_FILE.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     references = data.pop("references")
     return {name: _cell_from_entry(name, entry, references) for name, entry in data.items()}
 
