@@ -18,6 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import imcbench
 import imcbench.cli
 from imcbench.cli.app import COMMANDS, app
@@ -40,8 +42,9 @@ RUN_CLI = ("import runpy\n"
            "    assert not exc.code, exc.code\n")
 
 
-def _fresh_python(code: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def _fresh_python(code: str, *args: str, check: bool = True, **env_vars: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))}
+    env.update(env_vars)
     return subprocess.run([sys.executable, "-c", code, json.dumps(HEAVY), *args], capture_output=True, text=True,
                           env=env, check=check, timeout=120)
 
@@ -126,3 +129,21 @@ def test_lazy_names_resolve_to_the_defining_modules():
     assert (SystemConfig, load_system) == (defined_config, defined_load)
     assert {"Layer", "Network", "load_workload", "evaluate"} <= set(dir(imcbench))
     assert {"System", "load_system", "paper_system"} <= set(dir(imcbench.hardware))
+
+
+def _threads_after(code: str, *args: str, **env_vars: str) -> tuple[int, bool]:
+    """Threads of a fresh interpreter after ``code`` (numpy's OpenBLAS pool among them), and whether
+    OPENBLAS_NUM_THREADS is left in its environment."""
+    report = "print(len(os.listdir('/proc/self/task')), 'OPENBLAS_NUM_THREADS' in os.environ)"
+    last = _fresh_python(f"import json, os, sys\n{code}\n{report}", *args, **env_vars).stdout.split()[-2:]
+    return int(last[0]), last[1] == "True"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir() or (os.cpu_count() or 1) < 2
+                    or "OPENBLAS_NUM_THREADS" in os.environ,
+                    reason="counts the threads in /proc (Linux), on a multi-core machine without a BLAS setting")
+def test_the_macro_command_loads_numpy_without_the_blas_thread_pool():
+    macro = json.dumps(["macro", "aimc", "--rows", "64", "--cols", "64", "--json"])
+    assert _threads_after("import numpy")[0] > 1  # guard: numpy alone starts OpenBLAS's threads
+    assert _threads_after(RUN_CLI, macro) == (1, False)  # one thread, and the variable removed again
+    assert _threads_after(RUN_CLI, macro, OPENBLAS_NUM_THREADS="2")[0] > 1  # the user's setting wins

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from collections.abc import Iterator, MutableMapping
 from typing import Any, NamedTuple
@@ -22,13 +23,15 @@ from typer.core import TyperGroup
 class CommandEntry(NamedTuple):
     module: str  # imcbench.cli.<module> registers the command on `app` when imported
     summary: str  # first paragraph of the command's docstring: the root --help lists it without the import
+    matrix_free: bool = False  # multiplies no matrices: numpy may load without its BLAS thread pool
 
 
 # In the order the root --help lists them; tests/test_lazy_imports.py checks the table against the commands.
 COMMANDS: dict[str, CommandEntry] = {
-    "macro": CommandEntry("macro_cmd", "Peak energy, clock period, area and throughput of one AIMC or DIMC macro."),
+    "macro": CommandEntry("macro_cmd", "Peak energy, clock period, area and throughput of one AIMC or DIMC macro.",
+                          matrix_free=True),
     "peak": CommandEntry("macro_cmd", "The paper's peak comparison: AIMC (2 b/cycle, paper ADC rule) vs DIMC "
-                                      "(bit-serial), square macros."),
+                                      "(bit-serial), square macros.", matrix_free=True),
     "workload": CommandEntry("workload_cmd", "List the MAC layers of a network: loop dimensions, stride, MACs, "
                                              "weights, producers."),
     "scaling": CommandEntry("scaling_cmd", "Fundamental limits: e_op of scalar, digital IMC and analog IMC "
@@ -58,10 +61,28 @@ COMMANDS: dict[str, CommandEntry] = {
 
 def build_command(name: str) -> typer.core.TyperCommand:
     """The click command ``name``, built from its module's registration on ``app`` (imported here)."""
+    if COMMANDS[name].matrix_free:
+        load_numpy_single_threaded()
     importlib.import_module(f"imcbench.cli.{COMMANDS[name].module}")
     info = next(info for info in app.registered_commands if info.name == name)
     return typer.main.get_command_from_info(info, pretty_exceptions_short=app.pretty_exceptions_short,
                                             rich_markup_mode=app.rich_markup_mode)
+
+
+def load_numpy_single_threaded() -> None:
+    """Import numpy with a one-thread OpenBLAS, unless it is loaded already or the user set the thread count.
+
+    OpenBLAS starts its thread pool when numpy loads, and the idle threads spin for a while: ~50 ms of CPU
+    (and of wall time on a busy machine) that a command without matrix products never uses. Elementwise
+    numpy does not use BLAS, so results are the same. The variable is only read at load: it is removed again.
+    """
+    if "numpy" in sys.modules or "OPENBLAS_NUM_THREADS" in os.environ:
+        return
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    try:
+        import numpy  # noqa: F401
+    finally:
+        del os.environ["OPENBLAS_NUM_THREADS"]
 
 
 class _LazyCommands(MutableMapping):
