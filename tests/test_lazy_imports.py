@@ -147,3 +147,14 @@ def test_the_macro_command_loads_numpy_without_the_blas_thread_pool():
     assert _threads_after("import numpy")[0] > 1  # guard: numpy alone starts OpenBLAS's threads
     assert _threads_after(RUN_CLI, macro) == (1, False)  # one thread, and the variable removed again
     assert _threads_after(RUN_CLI, macro, OPENBLAS_NUM_THREADS="2")[0] > 1  # the user's setting wins
+
+
+def test_a_ctrl_c_while_the_command_module_loads_ends_as_one_at_start_up():
+    code = ("import imcbench.cli.app as app\n"
+            "def interrupted(name):\n"
+            "    raise KeyboardInterrupt\n"
+            "app.build_command = interrupted  # a Ctrl-C that lands while the command's module is imported\n"
+            "from imcbench.cli import main\n"
+            "main(['macro', 'aimc', '--rows', '64', '--cols', '64'])\n")
+    proc = _fresh_python(code, check=False)
+    assert (proc.returncode, proc.stderr.strip()) == (130, "interrupted: while starting, nothing was done")

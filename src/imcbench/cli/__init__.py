@@ -16,7 +16,13 @@ def main(argv: list[str] | None = None) -> None:
     one line and exit with 2; no traceback either way.
     """
     try:
-        root_command()(args=argv, prog_name="imcbench")
+        root = root_command()
+        try:
+            root.load(sys.argv[1:] if argv is None else list(argv))
+        except KeyboardInterrupt:  # while importing the command's module: as in __main__, nothing ran yet
+            err_console.print("interrupted: while starting, nothing was done", highlight=False)
+            sys.exit(130)
+        root(args=argv, prog_name="imcbench")
     except ImcbenchError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)

@@ -107,6 +107,9 @@ class _LazyCommands(MutableMapping):
     def __iter__(self) -> Iterator[str]:
         return iter(dict.fromkeys([*COMMANDS, *self._built]))
 
+    def __contains__(self, name: object) -> bool:  # without building the command
+        return name in COMMANDS or name in self._built
+
     def __len__(self) -> int:
         return len(set(COMMANDS) | set(self._built))
 
@@ -121,6 +124,11 @@ class LazyGroup(TyperGroup):
 
     def list_commands(self, ctx) -> list[str]:
         return list(self.commands)
+
+    def load(self, args: list[str]) -> None:
+        """Import and build the command ``args`` run (root options are --help only: it is the first word)."""
+        if args and args[0] in self.commands:
+            self.commands[args[0]]
 
     def get_command(self, ctx, cmd_name: str):
         if self._listing and cmd_name in COMMANDS:  # the root --help shows names and summaries only
