@@ -157,6 +157,7 @@ def root_command() -> LazyGroup:
     """The click group of ``app`` (typer's own ``app()`` needs every command registered beforehand)."""
     return typer.main.get_group(app)
 
+
 PIPE_WIDTH = 200  # a pipe or file gets wide tables (rich would assume 80 columns); a terminal keeps its width
 
 console = Console()
