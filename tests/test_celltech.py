@@ -81,3 +81,14 @@ def test_cell_fields_cover_the_interface():
                 "write_latency_ns", "endurance_writes", "retention_s", "leakage_pw_per_bit", "levels_per_cell",
                 "read_noise_rel", "programming_noise_rel", "drift_nu", "drift_t0_s", "source"):
         assert key in CELL_FIELDS
+
+
+def test_the_table_is_parsed_safely_and_as_safe_load_parses_it():
+    import yaml
+
+    from imcbench.celltech import CELL_TABLE_FILE, parse_safe_yaml
+
+    text = CELL_TABLE_FILE.read_text(encoding="utf-8")
+    assert parse_safe_yaml(text) == yaml.safe_load(text)  # the faster loader reads the same data
+    with pytest.raises(yaml.YAMLError, match="python/object/apply"):
+        parse_safe_yaml("cell: !!python/object/apply:os.getcwd []\n")  # plain data only, never Python objects

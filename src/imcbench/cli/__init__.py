@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from imcbench.cli.app import app, err_console
+from imcbench.cli.app import err_console, root_command
 from imcbench.errors import ImcbenchError
-
-# Each module registers its subcommand(s) on `app` when imported.
-from imcbench.cli import macro_cmd, workload_cmd, scaling_cmd, evaluate_cmd, validate_cmd, accuracy_cmd, study_cmd, sweep_cmd, results_cmd, hetero_cmd, llm_cmd  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -19,7 +16,13 @@ def main(argv: list[str] | None = None) -> None:
     one line and exit with 2; no traceback either way.
     """
     try:
-        app(args=argv, prog_name="imcbench")
+        root = root_command()
+        try:
+            root.load(sys.argv[1:] if argv is None else list(argv))
+        except KeyboardInterrupt:  # while importing the command's module: as in __main__, nothing ran yet
+            err_console.print("interrupted: while starting, nothing was done", highlight=False)
+            sys.exit(130)
+        root(args=argv, prog_name="imcbench")
     except ImcbenchError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
