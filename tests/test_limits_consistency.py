@@ -68,18 +68,21 @@ def names_limit(message: str, key: str, bound: float) -> bool:
     return key.split(".")[-1] in message and float(bound) in numbers
 
 
+def refusal(call, *args, **kwargs) -> str | None:
+    """None when ``call`` accepts its arguments, else its one-line refusal."""
+    try:
+        call(*args, **kwargs)
+    except ImcbenchError as exc:
+        return str(exc)
+    return None
+
+
 def macro_api(params: dict) -> str | None:
     """None when both macro APIs accept ``params``, else their (identical) refusal."""
-    try:
-        MacroSpec(**params).evaluate()
-        spec_error = None
-    except ImcbenchError as exc:
-        spec_error = str(exc).removeprefix("invalid macro: ")
-    try:
-        evaluate_macros(**params)
-        vector_error = None
-    except ImcbenchError as exc:
-        vector_error = str(exc).split(": ", 1)[1]
+    spec_error = refusal(lambda: MacroSpec(**params).evaluate())
+    vector_error = refusal(evaluate_macros, **params)
+    spec_error = spec_error and spec_error.removeprefix("invalid macro: ")
+    vector_error = vector_error and vector_error.split(": ", 1)[1]
     assert spec_error == vector_error, (spec_error, vector_error)
     return spec_error
 
@@ -94,11 +97,7 @@ def system_yaml(tmp_path, params: dict) -> str | None:
             data[section][key] = value
     path = tmp_path / "hw.yaml"
     path.write_text(yaml.safe_dump(data))
-    try:
-        load_system(path)
-    except ImcbenchError as exc:
-        return str(exc)
-    return None
+    return refusal(load_system, path)
 
 
 def sweep_spec(tmp_path, params: dict) -> str | None:
@@ -107,15 +106,15 @@ def sweep_spec(tmp_path, params: dict) -> str | None:
     point = {k: v for k, v in params.items()}
     path = tmp_path / "sweep.yaml"
     path.write_text(yaml.safe_dump({"networks": ["resnet8"], "hardware": {"preset": "paper"}, "points": [point]}))
-    try:
+
+    def run() -> None:
         loaded = load_spec(path)
         expansion = expand(loaded)
         require_valid_designs(expansion.requested, len(expansion.points), expansion.skipped)
         for design in expansion.points:
             build_design(loaded.hardware, design.params)
-    except ImcbenchError as exc:
-        return str(exc)
-    return None
+
+    return refusal(run)
 
 
 def cluster_yaml(tmp_path, key: str, value) -> str | None:
@@ -123,11 +122,7 @@ def cluster_yaml(tmp_path, key: str, value) -> str | None:
     data["imas"][0][key] = value
     path = tmp_path / "cluster.yaml"
     path.write_text(yaml.safe_dump(data))
-    try:
-        load_hetero_system(path)
-    except ImcbenchError as exc:
-        return str(exc)
-    return None
+    return refusal(load_hetero_system, path)
 
 
 def macro_cli(params: dict):
@@ -197,11 +192,7 @@ def test_a_memory_below_one_bit_is_refused_by_both_hardware_formats(tmp_path, si
     zigzag = tmp_path / "zz.yaml"
     zigzag.write_text(yaml.safe_dump(data))
     for path in (ours, zigzag):
-        try:
-            load_system(path)
-            message = None
-        except ImcbenchError as exc:
-            message = str(exc)
+        message = refusal(load_system, path)
         if refused:
             assert message is not None and "at least 1 bit" in message, message
         else:
