@@ -170,6 +170,27 @@ def test_stored_results_equal_direct_evaluation(tmp_path):
     assert layers == 4 * len(load_workload("ds_cnn").layers)
 
 
+def test_a_sweep_over_the_delay_model_prices_each_point_with_its_own(tmp_path):
+    """The points share one structure and one batch; each is priced with its own delay model (the batch
+    used to be priced with its first point's delay model, storing one latency for all)."""
+    from dataclasses import replace
+
+    loaded = resolve_spec(SweepSpec.model_validate({
+        "networks": ["deepautoencoder"], "hardware": {"preset": "paper"}, "fixed": {"kind": "aimc", "rows": 256},
+        "grid": {"macro.delay_model": ["zigzag", "paper"], "adc_bits": [5, 6]}}))
+    run_sweep(loaded, tmp_path / "m.duckdb", RunOptions(executor="serial", batch_size=4))
+    con, _ = open_results(tmp_path / "m.duckdb")
+    rows = con.execute("SELECT delay_model, adc_bits, energy_pj, latency_ns FROM results").fetchall()
+    con.close()
+    assert len(rows) == 4
+    base = paper_system("aimc", 256)
+    for delay, adc_bits, energy, latency in rows:
+        direct = evaluate(load_workload("deepautoencoder"),
+                          replace(base, macro=replace(base.macro, delay_model=delay, adc_bits=adc_bits)))
+        assert (energy, latency) == pytest.approx((direct.energy_pj, direct.latency_ns), rel=1e-12)
+    assert len({latency for *_, latency in rows}) == 4  # two delay models x two ADC resolutions
+
+
 def test_constraints_skip_points_with_their_reason(tmp_path):
     sizes = [32, 128, 512]
     areas = {r: paper_system("aimc", r).area_mm2 for r in sizes}

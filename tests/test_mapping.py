@@ -207,3 +207,21 @@ def test_evaluate_many_equals_one_at_a_time():
         assert [layer.mapping["text"] for layer in got.layers] == [layer.mapping["text"] for layer in alone.layers]
     # the technology and the DRAM energy changed the prices, so the results differ across the group
     assert len({round(r.energy_pj) for r in many}) > len(many) // 2
+
+
+def test_evaluate_many_keeps_each_systems_delay_and_adc_model():
+    """Systems of one structure but different delay or ADC models are priced with their own models (the
+    first system's delay model used to price the whole group)."""
+    from dataclasses import replace
+
+    from imcbench.evaluation import evaluate_many
+
+    base = paper_system("aimc", 256)
+    variants = [base, replace(base, macro=replace(base.macro, delay_model="paper")),
+                replace(base, macro=replace(base.macro, adc_model="survey_median"))]
+    many = evaluate_many("resnet8", variants)
+    alone = [evaluate("resnet8", system) for system in variants]
+    assert [r.tclk_ns for r in many] == [r.tclk_ns for r in alone]
+    assert [r.energy_pj for r in many] == pytest.approx([r.energy_pj for r in alone], rel=1e-12)
+    assert many[1].tclk_ns > many[0].tclk_ns  # the paper's delay model has a longer critical path at 256 rows
+    assert many[2].energy_pj != pytest.approx(many[0].energy_pj, rel=1e-6)

@@ -19,10 +19,9 @@ from imcbench.errors import ImcbenchError
 from imcbench.hardware.loading import load_system
 from imcbench.hardware.system import System
 from imcbench.macro import peak
-from imcbench.mapping.cost import Pricing
+from imcbench.mapping.cost import Pricing, pricing_key
 from imcbench.mapping.mapper import LayerMapping, Objective, map_layer_many
 from imcbench.mapping.placement import place_activations
-from imcbench.mapping.traffic import structure_key
 from imcbench.workload import Network, load_workload
 from imcbench.workload.coverage import SkippedOperator, coverage_text, covered_share, share_is_exact, unmodeled_macs
 
@@ -203,10 +202,10 @@ def evaluate_many(network: Network | str | Path, systems: Sequence[System],
                   objective: Objective = "energy", on_layer: LayerCallback | None = None) -> list[NetworkResult]:
     """:func:`evaluate` for many systems at once, in their order.
 
-    Systems that share a structure (same array geometry, memory sizes and mapping options; they may
-    differ in technology, ADC resolution, memory energies and bandwidths) share the traffic analysis of
-    every layer, which is then priced for each of them in one numpy pass: this is what makes large
-    sweeps fast. The results are identical to calling :func:`evaluate` one system at a time.
+    Systems that share a structure and the macro's delay and ADC models (same array geometry, memory sizes,
+    mapping options, :func:`imcbench.mapping.cost.pricing_key`; they may differ in technology, ADC
+    resolution, memory energies and bandwidths) share the traffic analysis of every layer, which is then
+    priced for each of them in one numpy pass: this is what makes large sweeps fast. The results are identical to calling :func:`evaluate` one system at a time.
     """
     if not isinstance(network, Network):
         network = load_workload(network)
@@ -215,7 +214,7 @@ def evaluate_many(network: Network | str | Path, systems: Sequence[System],
     for i, system in enumerate(systems):
         _check_preloaded_weights(network, system)
         _check_llm_options(network, system)
-        groups.setdefault(structure_key(system), []).append(i)
+        groups.setdefault(pricing_key(system), []).append(i)
     for members in groups.values():
         group = [systems[i] for i in members]
         pricing = Pricing.of(group)

@@ -32,7 +32,8 @@ from imcbench.macro import components as cmp
 from imcbench.macro.model import delay_by_component, energy_per_cycle, peak, precharge_energy_per_switch
 from imcbench.mapping.placement import Homes
 from imcbench.mapping.space import Candidates
-from imcbench.mapping.traffic import Traffic, layer_traffic, standalone_homes  # noqa: F401 (re-exported)
+from imcbench.mapping.traffic import (Traffic, layer_traffic, standalone_homes,  # noqa: F401 (re-exported)
+                                     structure_key)
 from imcbench.tech import Technology
 from imcbench.workload import Layer
 
@@ -71,6 +72,13 @@ def evaluate_candidates(layer: Layer, system: System, cand: Candidates, homes: H
     return price(layer_traffic(layer, system, cand, homes), [system]).row(0)
 
 
+def pricing_key(system: System) -> tuple:
+    """Systems with equal keys are priced in one pass (:class:`Pricing`): they share a structure
+    (:func:`imcbench.mapping.traffic.structure_key`, hence every layer's traffic) and the macro's delay and
+    ADC models, which the vectorized macro model takes once per pass."""
+    return structure_key(system), system.macro.delay_model, system.macro.adc_model
+
+
 @dataclass(frozen=True)
 class Pricing:
     """The prices of systems sharing one structure, as (systems x 1) columns; built once per sweep group."""
@@ -107,11 +115,12 @@ class Pricing:
         tech = Technology(**{f: col([float(np.asarray(getattr(p.tech, f))) for p in each])
                              for f in ("node_nm", "vdd", "vth", "alpha", "analog_node_exponent")})
         is_aimc = np.array([bool(p.is_aimc) for p in each])[:, None]
-        adc_models = {p.adc_model for p in each}
-        if len(adc_models) > 1:
-            raise ImcbenchError(f"systems priced together use different ADC models {sorted(adc_models)}; "
-                                "price them separately")
-        adc_model = adc_models.pop()
+        for choice in ("delay_model", "adc_model"):  # one string per pass: group systems by pricing_key
+            models = {getattr(p, choice) for p in each}
+            if len(models) > 1:
+                raise ImcbenchError(f"systems priced together use different {choice} values {sorted(models)}; "
+                                    "group them by imcbench.mapping.cost.pricing_key")
+        adc_model = each[0].adc_model
         one = MacroParams(is_aimc=is_aimc, tech=tech, delay_model=each[0].delay_model, adc_model=adc_model, **macro)
         names = [level.name for level in systems[0].memories]
         level = lambda x, name: next(lv for lv in x.memories if lv.name == name)  # noqa: E731

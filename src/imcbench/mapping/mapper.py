@@ -127,8 +127,8 @@ PRICED_ELEMENTS = 150_000  # systems x candidates priced at once: bounds the mem
 
 def map_layer_many(layer: Layer, systems: Sequence[System] | Pricing, objective: Objective = "energy",
                    homes: Homes | None = None) -> list[LayerMapping]:
-    """The optimum mapping of ``layer`` on each of ``systems``, which must share one structure
-    (:func:`imcbench.mapping.traffic.structure_key`): the traffic is analysed once, priced per system.
+    """The optimum mapping of ``layer`` on each of ``systems``, which must share one pricing key
+    (:func:`imcbench.mapping.cost.pricing_key`): the traffic is analysed once, priced per system.
     The space is searched in blocks, keeping each system's best so far (same result as one block)."""
     if objective not in OBJECTIVES:
         raise ImcbenchError(f"objective {objective!r} is not known; use one of {', '.join(OBJECTIVES)}")
