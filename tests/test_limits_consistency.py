@@ -202,3 +202,19 @@ def test_a_memory_below_one_bit_is_refused_by_both_hardware_formats(tmp_path, si
 def test_the_lowest_supply_is_the_delay_models_threshold():
     """Vdd must stay above the alpha-power law's threshold voltage: the two constants are one number."""
     assert lim.MIN_VDD_V_EXCLUSIVE == DEFAULT_VTH_V
+
+
+def test_an_adc_from_the_papers_rule_is_held_to_the_adc_range(tmp_path):
+    """bits_per_cycle + log2(rows) / 2 above MAX_ADC_BITS is refused like an explicit adc_bits above it (the
+    rule used to give 24-bit ADCs unchecked); an explicit resolution in range makes the macro valid."""
+    too_many = dict(kind="aimc", rows=lim.MAX_ROWS, cols=256, input_bits=16, bits_per_cycle=16)  # 16 + 8 bits
+    message = macro_api(too_many)
+    assert message is not None and "ADC rule" in message and str(lim.MAX_ADC_BITS) in message
+    assert macro_api({**too_many, "adc_bits": 12}) is None
+    assert macro_api({**too_many, "bits_per_cycle": 8}) is None  # 8 + 8 = 16 bits: the edge is accepted
+    hardware = tmp_path / "hw.yaml"
+    hardware.write_text(yaml.safe_dump({"macro": {"kind": "aimc", "rows": lim.MAX_ROWS, "cols": 256, "input_bits": 16,
+                                                  "bits_per_cycle": 16},
+                                        "memories": [{"name": "l2", "kind": "sram", "operands": ["W", "I", "O"],
+                                                      "size_kb": 256, "bandwidth_bits": 2048}]}))
+    assert "ADC rule" in (refusal(load_system, hardware) or "")

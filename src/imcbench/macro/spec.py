@@ -217,6 +217,9 @@ def invalid_reasons(*, kind, rows, cols, input_bits, weight_bits, bits_per_cycle
             aimc & (bc > lim.MAX_DAC_BITS),
         f"adc_bits must be in [{lim.MIN_ADC_BITS}, {lim.MAX_ADC_BITS}]":
             aimc & ~np.isnan(adc) & ~((adc >= lim.MIN_ADC_BITS) & (adc <= lim.MAX_ADC_BITS)),
+        f"the paper's ADC rule (bits_per_cycle + log2(rows) / 2) gives more than {lim.MAX_ADC_BITS} bits; "
+        "give adc_bits or fewer bits per cycle":
+            aimc & np.isnan(adc) & (_paper_rule_bits(bc, rows) > lim.MAX_ADC_BITS),
         f"cells_per_mult must be an integer in {lim.integer_range(1, lim.MAX_CELLS_PER_MULT)}":
             outside(m, 1, lim.MAX_CELLS_PER_MULT),
         f"n_macros must be an integer in {lim.integer_range(1, lim.MAX_MACROS)}": outside(nb, 1, lim.MAX_MACROS),
@@ -225,6 +228,12 @@ def invalid_reasons(*, kind, rows, cols, input_bits, weight_bits, bits_per_cycle
         f"vdd must be in ({lim.MIN_VDD_V_EXCLUSIVE:g}, {lim.MAX_VDD_V:g}] V":
             ~((v > lim.MIN_VDD_V_EXCLUSIVE) & (v <= lim.MAX_VDD_V)),
     }
+
+
+def _paper_rule_bits(bits_per_cycle: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The paper's ADC bits where rows and bits per cycle are usable numbers, else 0 (reported apart)."""
+    usable = np.isfinite(rows) & (rows >= 1) & np.isfinite(bits_per_cycle)
+    return np.where(usable, adc_bits_paper_rule(np.where(usable, bits_per_cycle, 0), np.where(usable, rows, 1)), 0)
 
 
 def evaluate_macros(kind, rows, cols, *, input_bits=8, weight_bits=8, bits_per_cycle=None,
