@@ -33,7 +33,7 @@ REPORT = "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules} & HEAVY
 # pydantic), the printing (rich) and the cell table (yaml); the other features' packages stay out
 MACRO_PATH_OUT = ("imcbench.workload", "imcbench.mapping", "imcbench.evaluation", "imcbench.llm_eval",
                   "imcbench.accuracy", "imcbench.scaling", "imcbench.validation", "imcbench.hetero",
-                  "imcbench.dse", "imcbench.study", "imcbench.llm_study", "imcbench.report", "imcbench.yamlio")
+                  "imcbench.dse", "imcbench.studies", "imcbench.report", "imcbench.yamlio")
 RUN_CLI = ("import runpy\n"
            "sys.argv = ['imcbench', *json.loads(sys.argv[2])]\n"
            "try:\n"

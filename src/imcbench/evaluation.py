@@ -205,7 +205,8 @@ def evaluate_many(network: Network | str | Path, systems: Sequence[System],
     Systems that share a structure and the macro's delay and ADC models (same array geometry, memory sizes,
     mapping options, :func:`imcbench.mapping.cost.pricing_key`; they may differ in technology, ADC
     resolution, memory energies and bandwidths) share the traffic analysis of every layer, which is then
-    priced for each of them in one numpy pass: this is what makes large sweeps fast. The results are identical to calling :func:`evaluate` one system at a time.
+    priced for each of them in one numpy pass: this is what makes large sweeps fast. The results are
+    identical to calling :func:`evaluate` one system at a time.
     """
     if not isinstance(network, Network):
         network = load_workload(network)

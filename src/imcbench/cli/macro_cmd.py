@@ -19,7 +19,7 @@ from imcbench.macro import MacroSpec
 from imcbench.macro.model import DEFAULT_DELAY_MODEL
 
 PAPER_SIZES = (32, 64, 128, 256, 512, 1024)
-OPERAND_BITS = f"{lim.MIN_OPERAND_BITS}..{lim.MAX_OPERAND_BITS}"
+OPERAND_BITS = lim.integer_range(lim.MIN_OPERAND_BITS, lim.MAX_OPERAND_BITS)
 MACRO_LEVELS_USED = 2  # the macro model stores one weight bit per cell: multi-level cells are not modeled
 
 
@@ -51,9 +51,9 @@ class AdcRule(str, Enum):
 def macro_command(
     kind: Kind = typer.Argument(..., help="aimc (analog) or dimc (digital)"),
     rows: int = typer.Option(..., "--rows", help=f"rows: multipliers per bit-line (adder-tree inputs), "
-                                                 f"{lim.MIN_ROWS}..{lim.MAX_ROWS}"),
+                                                 f"{lim.integer_range(lim.MIN_ROWS, lim.MAX_ROWS)}"),
     cols: int = typer.Option(..., "--cols", help="physical bit-cell columns (weight columns = cols / weight bits), "
-                                                 f"{lim.MIN_COLS}..{lim.MAX_COLS}"),
+                                                 f"{lim.integer_range(lim.MIN_COLS, lim.MAX_COLS)}"),
     input_bits: int = typer.Option(8, "--input-bits", help=f"activation precision, bits ({OPERAND_BITS})"),
     weight_bits: int = typer.Option(8, "--weight-bits", help=f"weight precision, bits ({OPERAND_BITS})"),
     bits_per_cycle: Optional[int] = typer.Option(
@@ -64,8 +64,9 @@ def macro_command(
     adc_rule: Optional[AdcRule] = typer.Option(
         None, "--adc-rule", help="'paper': ADC bits = bits per cycle + 0.5 log2(rows) (the default)"),
     cells_per_mult: int = typer.Option(1, "--cells-per-mult", help="cells sharing one multiplier (M), "
-                                                                   f"1..{lim.MAX_CELLS_PER_MULT}"),
-    n_macros: int = typer.Option(1, "--macros", help=f"number of identical macros, 1..{lim.MAX_MACROS}"),
+                                                                   f"{lim.integer_range(1, lim.MAX_CELLS_PER_MULT)}"),
+    n_macros: int = typer.Option(1, "--macros", help="number of identical macros, "
+                                                     f"{lim.integer_range(1, lim.MAX_MACROS)}"),
     node: float = typer.Option(28.0, "--node", help=f"technology node, nm ({lim.MIN_NODE_NM:g}..{lim.MAX_NODE_NM:g})"),
     vdd: float = typer.Option(0.9, "--vdd", help=f"supply voltage, V (above {lim.MIN_VDD_V_EXCLUSIVE:g}, at most "
                                                  f"{lim.MAX_VDD_V:g})"),

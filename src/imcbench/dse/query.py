@@ -75,4 +75,3 @@ def require_columns(frame: pd.DataFrame, names: list[str]) -> None:
 def records(frame: pd.DataFrame) -> list[dict]:
     """Rows as dicts with full-precision numbers and None for missing values (JSON-safe)."""
     return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
-

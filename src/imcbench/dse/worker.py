@@ -89,8 +89,9 @@ def run_batch(task: BatchTask) -> BatchOutput:
     """Evaluate every job of ``task``; impossible designs and violated constraints become skipped rows.
 
     Per network, all the batch's systems go through :func:`imcbench.evaluation.evaluate_many`, which
-    analyses the traffic once per structure (array geometry, memory sizes) and prices it for every
-    system: the runner puts designs of one structure in the same batch.
+    analyses the traffic once per pricing key (array geometry, memory sizes, delay and ADC models;
+    :func:`imcbench.mapping.cost.pricing_key`) and prices it for every system: the runner puts designs of
+    one structure in the same batch.
     """
     start, cpu_start = time.perf_counter(), time.process_time()
     _keep_large_arrays_on_the_heap()

@@ -18,6 +18,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from imcbench.design_limits import MIN_VDD_V_EXCLUSIVE
 from imcbench.macro import evaluate_macros, invalid_reasons
 from imcbench.macro import components as cmp
 from imcbench.scaling.model import energy_per_op
@@ -28,8 +29,9 @@ from imcbench.tech import REF_VDD_V, Technology
 MACRO_TERMS = {"dac": ("dac",), "adc": ("adc",), "array": ("bitline", "multipliers"),
                "digital": ("adder_tree", "place_value", "accumulator", "precharge")}
 CHIP_TERMS = ("dac", "adc", "array", "digital", "weights")
-MIN_GIVEN_VDD_V = 0.35  # V: a chip supply at or below this is taken as not given and REF_VDD_V (0.9 V, the
-#   IMC paper's supply) is used [our choice]
+MIN_GIVEN_VDD_V = MIN_VDD_V_EXCLUSIVE  # V: a chip supply at or below the macro model's lowest (its threshold
+#   voltage, which Technology refuses) is taken as not given and REF_VDD_V (0.9 V, the IMC paper's supply) is
+#   used [our choice]
 
 
 def macro_curves(n, bits: int = 8) -> pd.DataFrame:

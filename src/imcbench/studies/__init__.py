@@ -19,9 +19,9 @@ from __future__ import annotations
 import importlib
 
 _NAMES = {
-    "paper": ("StudySettings", "StudyResult", "paper_study", "PAPER_PEAK", "peak_table", "layer_type_table",
-              "network_table", "run_network_points"),
-    "paper_settings": ("KINDS", "REPRESENTATIVE_LAYERS", "mapping_space_of"),
+    "paper": ("StudyResult", "paper_study", "PAPER_PEAK", "peak_table", "layer_type_table", "network_table",
+              "run_network_points"),
+    "paper_settings": ("StudySettings", "KINDS", "REPRESENTATIVE_LAYERS", "mapping_space_of"),
     "paper_findings": ("PAPER_CLAIMS", "PaperClaim", "Finding", "findings", "findings_by_space", "TIE_RELATIVE"),
     "mapping_spaces": ("finding_differences", "network_conclusions"),
     "llm": ("LLMStudySettings", "LLMStudyResult", "llm_study"),

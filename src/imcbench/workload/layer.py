@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 
-from imcbench.design_limits import MAX_OPERAND_BITS, MIN_OPERAND_BITS
+from imcbench.design_limits import MAX_OPERAND_BITS, MIN_OPERAND_BITS, integer_range
 from imcbench.errors import ImcbenchError
 
 LOOP_DIMS: tuple[str, ...] = ("B", "K", "C", "G", "OY", "OX", "FY", "FX")
@@ -110,7 +110,7 @@ class Layer:
             bits = getattr(self, label)
             if isinstance(bits, bool) or not isinstance(bits, int) or not MIN_OPERAND_BITS <= bits <= MAX_OPERAND_BITS:
                 raise ImcbenchError(f"layer {self.name!r}: {label} = {bits!r} must be an integer in "
-                                    f"{MIN_OPERAND_BITS}..{MAX_OPERAND_BITS}")
+                                    f"{integer_range(MIN_OPERAND_BITS, MAX_OPERAND_BITS)}")
         object.__setattr__(self, "stride", tuple(self.stride))
         object.__setattr__(self, "dilation", tuple(self.dilation))
         object.__setattr__(self, "padding", tuple(self.padding))
