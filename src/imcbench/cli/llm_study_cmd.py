@@ -29,9 +29,8 @@ def run_llm_study_command(out: Path, *, force: bool, as_json: bool, objective: s
         lambda message: err_console.print(f"[dim]... {message}[/]", highlight=False))
     result = run_llm_study(LLMStudySettings(objective=objective, **rows), out, force=force, progress=progress)
     if as_json:
-        print_json(plain({"out": str(result.out_dir), "wall_s": result.wall_s,
-                          "findings": [f.to_dict() for f in result.findings],
-                          "skipped_designs": result.skipped}, non_finite="string"))
+        document = {k: v for k, v in result.findings_document().items() if k != "settings"}
+        print_json(plain({"out": str(result.out_dir), **document}, non_finite="string"))
         return
     table = Table(title="LLM findings (our numbers)", show_lines=True)
     table.add_column("verdict", width=22)

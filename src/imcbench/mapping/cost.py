@@ -120,12 +120,12 @@ class Pricing:
             if len(models) > 1:
                 raise ImcbenchError(f"systems priced together use different {choice} values {sorted(models)}; "
                                     "group them by imcbench.mapping.cost.pricing_key")
-        adc_model = each[0].adc_model
-        one = MacroParams(is_aimc=is_aimc, tech=tech, delay_model=each[0].delay_model, adc_model=adc_model, **macro)
+        delay_model, adc_model = each[0].delay_model, each[0].adc_model
+        one = MacroParams(is_aimc=is_aimc, tech=tech, delay_model=delay_model, adc_model=adc_model, **macro)
         names = [level.name for level in systems[0].memories]
         level = lambda x, name: next(lv for lv in x.memories if lv.name == name)  # noqa: E731
         return cls(
-            systems=tuple(systems), macro=macro, tech=tech, is_aimc=is_aimc, delay_model=each[0].delay_model,
+            systems=tuple(systems), macro=macro, tech=tech, is_aimc=is_aimc, delay_model=delay_model,
             adc_model=adc_model,
             dimc_full_array=np.array([x.options.dimc_multipliers_full_array for x in systems])[:, None],
             cell_write=col([x.options.cell_write_pj_per_bit for x in systems]),

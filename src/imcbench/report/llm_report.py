@@ -82,8 +82,8 @@ SUMMARY_COLUMNS = ("model", "phase", "batch", "kind", "cell", "act_act", "regime
 
 
 def write_llm_report(out: Path, settings, table: pd.DataFrame, sweep: pd.DataFrame, findings, wall_s: float,
-                     skipped: dict[str, str] | None = None) -> list[str]:
-    """Write the figures (PNG, SVG) and ``llm_report.html`` into ``out``; returns the figure keys."""
+                     skipped: dict[str, str] | None = None) -> None:
+    """Write the figures (PNG, SVG) and ``llm_report.html`` into ``out``."""
     figures = [energy_vs_batch_figure(sweep)]
     first_model, policy = table.model.iloc[0], table.act_act.iloc[0]
     for phase in ("decode", "prefill"):
@@ -113,7 +113,6 @@ def write_llm_report(out: Path, settings, table: pd.DataFrame, sweep: pd.DataFra
     ]
     intro = (f"<p class='note'>{escape(f'LLM study of {len(table)} points and a batch sweep of {len(sweep)} in {wall_s:.1f} s.')}</p>")
     write(out / "llm_report.html", "imcbench: LLMs on AIMC and DIMC", sections, intro)
-    return [spec.key for spec in figures]
 
 
 def run_llm_study(settings: LLMStudySettings, out: Path, *, force: bool = False,
@@ -128,11 +127,8 @@ def run_llm_study(settings: LLMStudySettings, out: Path, *, force: bool = False,
     out.mkdir(parents=True, exist_ok=True)
     result.table.to_csv(out / "llm_results.csv", index=False)
     result.sweep.to_csv(out / "llm_break_even.csv", index=False)
-    (out / "llm_findings.json").write_text(json.dumps(
-        plain({"settings": settings.to_dict(), "wall_s": result.wall_s,
-               "findings": [f.to_dict() for f in result.findings], "skipped_designs": result.skipped},
-              non_finite="string"),
-        indent=2))
+    (out / "llm_findings.json").write_text(json.dumps(plain(result.findings_document(), non_finite="string"),
+                                                      indent=2))
     progress("LLM study: figures")
     write_llm_report(out, settings, result.table, result.sweep, result.findings, result.wall_s, result.skipped)
     return replace(result, out_dir=out)

@@ -206,6 +206,11 @@ class LLMStudyResult(vocab.ResultMixin):
     def to_frame(self) -> pd.DataFrame:
         return self.table
 
+    def findings_document(self) -> dict:
+        """The settings, wall time, findings and designs left out: ``llm_findings.json`` and the CLI's JSON."""
+        return {"settings": self.settings.to_dict(), "wall_s": self.wall_s,
+                "findings": [f.to_dict() for f in self.findings], "skipped_designs": self.skipped}
+
 
 def llm_study(settings: LLMStudySettings, progress: Callable[[str], None] = lambda m: None) -> LLMStudyResult:
     """Run the grid and the batch sweep and compute the findings; ``progress`` receives a line per stage."""

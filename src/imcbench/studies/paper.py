@@ -121,7 +121,12 @@ def _layer(network: str, name: str, settings: StudySettings):
 
 
 # --- experiment 3: networks ------------------------------------------------------------------
-def network_points(settings: StudySettings, extended: bool = True) -> list[dict]:
+def study_networks(settings: StudySettings, extended: bool = True) -> list[str]:
+    """The networks of the network experiment: the paper's, then (``extended``) those beyond it."""
+    return list(settings.networks) + (list(settings.extended_networks) if extended else [])
+
+
+def network_points(settings: StudySettings) -> list[dict]:
     """The design points of the network experiment: every (mapping space, kind, size), with its input bits
     per cycle; the mapping space as the ``options.*`` settings it stands for."""
     return [{"kind": k, "rows": s, "bits_per_cycle": settings.aimc_bits_per_cycle if k == "aimc"
@@ -133,12 +138,11 @@ def sweep_spec(settings: StudySettings, extended: bool = True):
     """The network experiment as a sweep spec (run by :mod:`imcbench.dse`: resumable, results in DuckDB)."""
     from imcbench.dse.spec import SweepSpec
 
-    networks = list(settings.networks) + (list(settings.extended_networks) if extended else [])
-    return SweepSpec(name="imcbench_study", networks=networks, objective=settings.objective,
-                     hardware={"preset": "paper"},
+    return SweepSpec(name="imcbench_study", networks=study_networks(settings, extended),
+                     objective=settings.objective, hardware={"preset": "paper"},
                      fixed={"cols": "same_as_rows", "input_bits": settings.input_bits,
                             "weight_bits": settings.weight_bits, "node_nm": settings.node_nm, "vdd": settings.vdd},
-                     points=network_points(settings, extended))
+                     points=network_points(settings))
 
 
 def network_table(results: list[dict], settings: StudySettings) -> pd.DataFrame:
@@ -219,11 +223,11 @@ def paper_study(settings: StudySettings, database: Path | str, *, extended: bool
     peak = peak_table(settings)
     stage(f"representative layers in {len(settings.mapping_spaces)} mapping space(s)")
     layers = layer_type_table(settings)
-    networks_run = list(settings.networks) + (list(settings.extended_networks) if extended else [])
+    networks_run = study_networks(settings, extended)
     stage(f"networks: {len(networks_run)} networks x {2 * len(settings.sizes)} macros x "
           f"{len(settings.mapping_spaces)} mapping space(s)")
     points = run_network_points(settings, extended, Path(database), force=force, workers=workers, stage=stage)
-    expected = len(networks_run) * len(network_points(settings, extended))
+    expected = len(networks_run) * len(network_points(settings))
     skipped = ({"network points": f"{expected - len(points)} of {expected} not evaluated (impossible design or "
                                   f"evaluation error): see the skipped table of {database}"}
                if len(points) < expected else {})
