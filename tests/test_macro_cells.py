@@ -160,3 +160,16 @@ def test_sweep_over_cells(tmp_path):
     assert [r[0] for r in rows] == ["pcm", "sram6t"]
     for cell, energy, leakage in rows:
         assert energy == pytest.approx(direct[cell], rel=1e-12) and leakage == 0.0
+
+
+@pytest.mark.parametrize("leakage", [False, True])
+def test_evaluate_lists_leakage_only_when_modeled(tmp_path, leakage):
+    """The energy line names the leakage group when the system charges it, not as 'leakage 0%' otherwise."""
+    path = tmp_path / "hw.yaml"
+    path.write_text("macro: {kind: aimc, rows: 64, cols: 64, cell: sram6t}\n"
+                    "memories:\n  - {name: dram, kind: dram, operands: [W, I, O], size_mb: 1, bandwidth_bits: 64}\n"
+                    f"options: {{cell_leakage: {str(leakage).lower()}}}\n")
+    result = run_cli("evaluate", "-n", "deepautoencoder", "-H", str(path))
+    assert result.returncode == 0, result.stderr
+    energy_line = next(line for line in result.stdout.splitlines() if line.strip().startswith("energy"))
+    assert ("leakage" in energy_line) == leakage and "interconnect" not in energy_line

@@ -151,6 +151,7 @@ class NetworkResult(_Throughput):
 
 
 ENERGY_GROUPS = ("macro", "weights", "inputs", "outputs", "interconnect", "leakage")
+OPTIONAL_ENERGY_GROUPS = ("interconnect", "leakage")  # zero unless the system models links / cell leakage
 
 
 def energy_groups(breakdown: dict[str, float]) -> dict[str, float]:

@@ -71,9 +71,10 @@ def _print_result(result: NetworkResult) -> None:
                       f"{layer.latency_cycles:,.0f}", f"{layer.spatial_utilization:.0%}", f"{layer.tops_per_w:.2f}",
                       layer.mapping["short"])
     console.print(table)
-    groups = result.energy_by_group_pj()
-    if not groups.get("interconnect"):
-        groups.pop("interconnect", None)  # ideal links (the default): no column of zeros
+    from imcbench.evaluation import OPTIONAL_ENERGY_GROUPS
+
+    groups = {g: v for g, v in result.energy_by_group_pj().items()
+              if v or g not in OPTIONAL_ENERGY_GROUPS}  # ideal links, no leakage (the defaults): no zeros listed
     total = result.energy_pj
     summary = Table(show_header=False, box=None)
     summary.add_row("energy", f"{total / 1e6:,.3f} uJ  (" + ", ".join(

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from imcbench import results as vocab
-from imcbench.evaluation import ENERGY_GROUPS
+from imcbench.evaluation import ENERGY_GROUPS, OPTIONAL_ENERGY_GROUPS
 from imcbench.studies.paper_settings import KINDS, StudySettings
 
 TIE_RELATIVE = vocab.TIE_RELATIVE  # the studies' one tie rule (imcbench.results.is_tie)
@@ -246,9 +246,6 @@ def _best_size_finding(networks: pd.DataFrame) -> Finding:
                    status, best, _claim("best_macro_size"))
 
 
-OPTIONAL_GROUPS = ("interconnect", "leakage")  # zero unless the system models links / cell leakage: not listed then
-
-
 def _dominance_finding(networks: pd.DataFrame) -> Finding:
     shares, cases = {}, {"": {}}
     for network, sub in networks[networks.network != "geomean"].groupby("network", sort=False):
@@ -259,7 +256,7 @@ def _dominance_finding(networks: pd.DataFrame) -> Finding:
         largest = [g for g in ENERGY_GROUPS if parts[g] >= top * (1 - TIE_RELATIVE)]
         shares[network] = {"at": f"{best.kind} {int(best.rows)}", "largest": largest,
                            "shares": {g: round(v / total, 3) for g, v in parts.items()
-                                      if v or g not in OPTIONAL_GROUPS}}
+                                      if v or g not in OPTIONAL_ENERGY_GROUPS}}  # unmodeled: not listed
         cases[""][network] = outcome(parts["weights"], max(v for g, v in parts.items() if g != "weights"))
     largest = "; ".join(f"{n}: {' = '.join(v['largest'])}" for n, v in shares.items())
     return Finding("energy_dominance", "At system level the weights loaded from DRAM are the largest part of the "
