@@ -242,3 +242,19 @@ def test_search_finds_a_front_and_replays_from_the_database(tmp_path):
         assert not ((every[:, 0] >= tw) & (every[:, 1] <= area) & ((every[:, 0] > tw) | (every[:, 1] < area))).any()
     replay, _ = run_search(loaded, out, SERIAL)  # same seed: same generations, all in the database
     assert replay.evaluated == 0 and replay.already_done == summary.evaluations
+
+
+def test_every_alias_reaches_the_paper_preset():
+    """Each alias the preset mode passes on is a parameter of paper_system_config (a missing one ended a
+    sweep over adc_model with a TypeError traceback)."""
+    import inspect
+
+    from imcbench.dse.parameters import ALIASES
+    from imcbench.hardware.presets import paper_system_config
+
+    accepted = set(inspect.signature(paper_system_config).parameters)
+    assert {a.preset_kwarg for a in ALIASES.values() if a.preset_kwarg is not None} <= accepted
+    loaded = spec(hardware={"preset": "paper"}, fixed={"kind": "aimc", "rows": 64},
+                  grid={"adc_model": ["paper", "survey_envelope"]})
+    systems = [build_design(loaded.hardware, p.params) for p in expand(loaded).points]
+    assert [s.macro.adc_model for s in systems] == ["paper", "survey_envelope"]

@@ -56,6 +56,7 @@ ALIASES: dict[str, Alias] = {
     "adc_bits": Alias("adc_bits", "macro.adc_bits", float),
     "cells_per_mult": Alias("cells_per_mult", "macro.cells_per_mult", int),
     "delay_model": Alias("delay_model", "macro.delay_model", str),
+    "adc_model": Alias("adc_model", "macro.adc_model", str),
     "cell": Alias("cell", "macro.cell", str),
     "node_nm": Alias("node_nm", "technology.node_nm", float),
     "vdd": Alias("vdd", "technology.vdd", float),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from imcbench.converters import DEFAULT_ADC_MODEL
 from imcbench.errors import ImcbenchError
 from imcbench.hardware.config import MacroConfig, MemoryConfig, OptionsConfig, SystemConfig, TechnologyConfig
 from imcbench.hardware.config import build_system
@@ -36,7 +37,7 @@ def paper_system_config(kind: str, rows: int, *, cols: int | None = None, n_macr
                         adc_bits: float | str = "paper", node_nm: float = 28.0, vdd: float = 0.9,
                         l2_kb: float = PAPER_L2_KB, dram_pj_per_bit: float = DRAM_ENERGY_PJ_PER_BIT,
                         cells_per_mult: int = 1, delay_model: str = DEFAULT_DELAY_MODEL,
-                        cell: str = "sram6t") -> SystemConfig:
+                        cell: str = "sram6t", adc_model: str = DEFAULT_ADC_MODEL) -> SystemConfig:
     """The paper's system as a configuration (what the YAML in ``examples/`` spells out)."""
     cols = rows if cols is None else cols
     return SystemConfig(
@@ -44,7 +45,8 @@ def paper_system_config(kind: str, rows: int, *, cols: int | None = None, n_macr
         technology=TechnologyConfig(node_nm=node_nm, vdd=vdd),
         macro=MacroConfig(kind=kind, rows=rows, cols=cols, input_bits=input_bits, weight_bits=weight_bits,
                           bits_per_cycle=bits_per_cycle, adc_bits=adc_bits, count=n_macros,
-                          cells_per_mult=cells_per_mult, delay_model=delay_model, cell=cell),
+                          cells_per_mult=cells_per_mult, delay_model=delay_model, cell=cell,
+                          adc_model=adc_model),
         memories=[
             MemoryConfig(name="input_regs", kind="register", operands=["I"], per="row", size_bits=input_bits),
             MemoryConfig(name="output_regs", kind="register", operands=["O"], per="column",
