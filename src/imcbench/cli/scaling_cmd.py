@@ -118,8 +118,9 @@ def _print_tables(table, bit_list, array_size, crossover, chip_frame, machines, 
 
 def _print_chips(frame) -> None:
     from imcbench.scaling.bridge import best_chips
+    from imcbench.scaling.summary import BEST_CHIPS_SHOWN
 
-    best = best_chips(frame, "aimc", 8)
+    best = best_chips(frame, "aimc", BEST_CHIPS_SHOWN)
     t = Table(title="Best published analog chips vs the analog limit at their own N and precision "
                     "(E_OP1: fJ per 1-bit op)")
     for header in ("chip", "N", "Bx/Bw/ADC", "E_OP1", "x kT limit", "x survey", "model", "holds back"):

@@ -13,6 +13,7 @@ from imcbench.scaling.model import MACHINES, crossover_n, scaling_table
 from imcbench.scaling.params import CONVERTER_MODELS, DEFAULT_PARAMS, ScalingParams
 
 BEST_CHIPS_IN_JSON = 10  # analog chips closest to the limit listed in the JSON
+BEST_CHIPS_SHOWN = 8  # of those, the rows of `imcbench scaling`'s console table (it fits a terminal)
 CHIP_COLUMNS = ("chip_id", "label", "row", "node_nm", "n", "input_bits", "weight_bits", "adc_bits", "e_op1_fj",
                 "limit_fj", "x_above_limit", "limit_survey_fj", "x_above_survey", "model_fj", "holds_back",
                 "holds_back_share")
